@@ -1,0 +1,3 @@
+from peerloop.cli import main
+
+raise SystemExit(main())

@@ -1,0 +1,17 @@
+"""Mounts each module's router under /api/v1."""
+
+from ninja import NinjaAPI
+
+from peerloop.core.api import router as core_router
+from peerloop.people.api import router as people_router
+from peerloop.programs.api import router as programs_router
+from peerloop.spaces.api import router as spaces_router
+from peerloop.vocabulary.api import router as vocabulary_router
+
+
+def mount(api: NinjaAPI) -> None:
+    api.add_router("/", people_router)
+    api.add_router("/", vocabulary_router)
+    api.add_router("/", spaces_router)
+    api.add_router("/", programs_router)
+    api.add_router("/", core_router)

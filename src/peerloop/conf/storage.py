@@ -1,0 +1,20 @@
+"""Uploaded files: on disk under the data directory by default."""
+
+from pathlib import Path
+from typing import Any
+
+from peerloop.conf import env
+
+
+def storage(data_dir: Path) -> dict[str, Any]:
+    media_root = Path(env("PEERLOOP_MEDIA_ROOT", str(data_dir / "media")) or "")
+    return {
+        "MEDIA_ROOT": str(media_root),
+        "MEDIA_URL": "/media/",
+        "STATIC_ROOT": env("PEERLOOP_STATIC_ROOT", str(data_dir / "static")),
+        "STATIC_URL": "/static/",
+        "FILE_UPLOAD_MAX_MEMORY_SIZE": 2 * 1024 * 1024,
+        # Uploads over 10 MiB get 413 (RELIABILITY.md); the import limit is larger.
+        "DATA_UPLOAD_MAX_MEMORY_SIZE": 10 * 1024 * 1024,
+        "PEERLOOP_IMPORT_MAX_BYTES": 64 * 1024 * 1024,
+    }

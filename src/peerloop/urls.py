@@ -1,0 +1,15 @@
+from django.contrib import admin
+from django.urls import include, path
+
+from peerloop.api.urls import api
+
+urlpatterns = [
+    path("", include("peerloop.web.urls")),
+    path("accounts/", include("peerloop.accounts.urls")),
+    path("people/", include("peerloop.people.urls")),
+    path("vocabulary/", include("peerloop.vocabulary.urls")),
+    path("spaces/", include("peerloop.spaces.urls")),
+    path("programs/", include("peerloop.programs.urls")),
+    path("api/v1/", api.urls),
+    path("django-admin/", admin.site.urls),
+]
