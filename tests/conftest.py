@@ -6,9 +6,19 @@ from django.test import Client
 import pytest
 
 from peerloop.core.roles import SiteRole
-from peerloop.people.models import Person
+from peerloop.people.models import Person, Region, Unit
+from peerloop.programs.models import Metric, Program
 from peerloop.spaces.models import Membership, Space
-from tests.factories import PASSWORD, MembershipFactory, SpaceFactory, account
+from peerloop.vocabulary.models import Topic
+from tests.factories import (
+    PASSWORD,
+    MembershipFactory,
+    MetricFactory,
+    ProgramFactory,
+    SpaceFactory,
+    TopicFactory,
+    account,
+)
 
 
 @dataclass
@@ -20,6 +30,11 @@ class World:
     guest: Person
     guest_space: Space
     private_space: Space
+    unit: Unit
+    region: Region
+    topic: Topic
+    program: Program
+    metric: Metric
 
     def person(self, role: str) -> Person:
         return getattr(self, role)
@@ -37,7 +52,23 @@ def world(db) -> World:
     MembershipFactory(space=guest_space, person=guest)
     MembershipFactory(space=guest_space, person=member, role=Membership.Role.HOST)
     MembershipFactory(space=private_space, person=member)
-    return World(admin, owner, leader, member, guest, guest_space, private_space)
+    topic = TopicFactory(name="Pricing", slug="pricing")
+    metric = MetricFactory(code="nps", name="Net promoter score")
+    program = ProgramFactory(name="Regional leaders learn", slug="regional-leaders", owner=owner, sponsor=leader)
+    return World(
+        admin,
+        owner,
+        leader,
+        member,
+        guest,
+        guest_space,
+        private_space,
+        unit=member.unit,
+        region=member.region,
+        topic=topic,
+        program=program,
+        metric=metric,
+    )
 
 
 def login(client: Client, person: Person) -> Client:

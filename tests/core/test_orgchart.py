@@ -1,3 +1,5 @@
+import itertools
+
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -37,5 +39,5 @@ def test_cycle_reported_exactly_when_one_exists(managers):
             has_cycle = True
     assert (cycle is not None) == has_cycle
     if cycle:
-        for a, b in zip(cycle, cycle[1:], strict=False):
+        for a, b in itertools.pairwise(cycle):
             assert managers[a] == b
