@@ -58,3 +58,7 @@ class Actor:
 
 
 ANONYMOUS = Actor()
+
+# The actor of command-line and background work started by no one in particular
+# (demo seeding, scheduled jobs); audit rows name it "system".
+SYSTEM = Actor(role=SiteRole.ADMIN, active=True, label="system")
