@@ -46,7 +46,10 @@ def test_serve_answers_over_http(tmp_path):
     port = free_port()
     server = subprocess.Popen(
         [str(BIN / "peerloop"), "serve", "--port", str(port), "--workers", "1"],
-        env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
     )
     try:
         body, status = "", 0

@@ -7,7 +7,7 @@ every variable.
 
 import sys
 
-from peerloop.conf import data_dir, profile
+from peerloop.conf import data_dir, env, profile
 from peerloop.conf.database import databases
 from peerloop.conf.email import email
 from peerloop.conf.queue import huey
@@ -41,6 +41,7 @@ INSTALLED_APPS = [
     "peerloop.spaces",
     "peerloop.programs",
     "peerloop.web",
+    "peerloop.demo",
 ]
 
 MIDDLEWARE = [
@@ -52,6 +53,8 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "peerloop.web.middleware.ActorMiddleware",
+    # Body size limits (413) everywhere; problem details for every /api/ error.
+    "peerloop.api.middleware.RequestBoundaryMiddleware",
     "peerloop.web.middleware.PermissionErrorMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
@@ -64,6 +67,11 @@ AUTH_USER_MODEL = "accounts.User"
 LOGIN_URL = "accounts:login"
 LOGIN_REDIRECT_URL = "web:home"
 LOGOUT_REDIRECT_URL = "accounts:login"
+# accounts cannot read the directory (it is the older module): this newer module's
+# function gives a directory person without a login one when they ask for a password link.
+PEERLOOP_LOGIN_PROVISIONER = "peerloop.spaces.services.person_login_ensure"
+# Where links in emails point when no request tells (commands, background work).
+PEERLOOP_SITE_URL = env("PEERLOOP_SITE_URL", "http://127.0.0.1:8000")
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 TEMPLATES = [

@@ -1,5 +1,7 @@
 """Accounts: email logins with a site role, API tokens, login attempts."""
 
+from typing import ClassVar
+
 from django.contrib.auth.base_user import AbstractBaseUser, BaseUserManager
 from django.contrib.auth.models import PermissionsMixin
 from django.db import models
@@ -40,12 +42,20 @@ class User(AbstractBaseUser, PermissionsMixin):
 
     USERNAME_FIELD = "email"
     EMAIL_FIELD = "email"
-    REQUIRED_FIELDS: list[str] = []
+    REQUIRED_FIELDS: ClassVar[list[str]] = []
 
     @property
     def is_staff(self) -> bool:
         """Admins reach the Django admin; nobody else does."""
         return self.is_active and self.role == SiteRole.ADMIN
+
+    def has_perm(self, perm: str, obj: models.Model | None = None) -> bool:
+        # The site role is the permission system: an active admin may do everything
+        # in the Django admin, without Django's per-model permission rows.
+        return self.is_staff or super().has_perm(perm, obj)
+
+    def has_module_perms(self, app_label: str) -> bool:
+        return self.is_staff or super().has_module_perms(app_label)
 
     def __str__(self) -> str:
         return self.email
@@ -87,6 +97,9 @@ class LoginAttempt(models.Model):
     email = models.CharField(max_length=254)
     ip_address = models.GenericIPAddressField(null=True, blank=True)
     succeeded = models.BooleanField(default=False)
+    # Refused without checking the password; not counted toward the limits, so a
+    # lock ends 30 minutes after the last real guess instead of never.
+    throttled = models.BooleanField(default=False)
 
     class Meta:
         indexes = [

@@ -1,6 +1,9 @@
 """Reads for accounts."""
 
+from django.contrib.auth.tokens import default_token_generator
 from django.utils import timezone
+from django.utils.encoding import force_str
+from django.utils.http import urlsafe_base64_decode
 
 from peerloop.accounts.models import ApiToken, User
 from peerloop.accounts.tokens import TOKEN_PREFIX, token_digest
@@ -19,5 +22,43 @@ def user_for_token(*, secret: str) -> tuple[User, str] | None:
     return token.user, token.scope
 
 
+def user_get(*, user_id: int) -> User | None:
+    return User.objects.filter(pk=user_id).first()
+
+
+def user_count(*, active_only: bool = False) -> int:
+    qs = User.objects.all()
+    return qs.filter(is_active=True).count() if active_only else qs.count()
+
+
+def user_by_email(*, email: str) -> User | None:
+    """The account of ``email`` (compared case-insensitively), active or not."""
+    return User.objects.filter(email=(email or "").strip().lower()).first()
+
+
+def user_has_login(*, email: str) -> bool:
+    """Whether ``email`` has an active account with a password set (it can log in)."""
+    user = user_by_email(email=email)
+    return user is not None and user.is_active and user.has_usable_password()
+
+
+def password_reset_user(*, uidb64: str, token: str) -> User | None:
+    """The active account a reset link is for, while the link is valid (unused and
+    younger than settings.PASSWORD_RESET_TIMEOUT); None otherwise."""
+    try:
+        user_id = int(force_str(urlsafe_base64_decode(uidb64)))
+    except (TypeError, ValueError, OverflowError, UnicodeDecodeError):
+        return None
+    user = User.objects.filter(pk=user_id, is_active=True).first()
+    if user is None or not default_token_generator.check_token(user, token):
+        return None
+    return user
+
+
 def api_token_list(*, user_id: int) -> list[ApiToken]:
     return list(ApiToken.objects.filter(user_id=user_id))
+
+
+def api_token_get(*, user_id: int, token_id: int) -> ApiToken | None:
+    """One of the tokens of ``user_id``; None for anyone else's."""
+    return ApiToken.objects.filter(pk=token_id, user_id=user_id).first()

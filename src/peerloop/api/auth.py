@@ -2,6 +2,7 @@
 
 from typing import Any
 
+from django.conf import settings
 from django.http import HttpRequest
 from ninja.security import APIKeyCookie, HttpBearer
 
@@ -29,7 +30,14 @@ class SessionActorAuth(APIKeyCookie):
     openapi_description = "The browser session cookie (CSRF token required for writes)"
 
     def __init__(self) -> None:
+        self.param_name = settings.SESSION_COOKIE_NAME
         super().__init__(csrf=True)
+
+    def _get_key(self, request: HttpRequest) -> str | None:
+        # Without a session cookie there is nothing to protect: answer 401, not a CSRF 403.
+        if self.param_name not in request.COOKIES:
+            return None
+        return super()._get_key(request)
 
     def authenticate(self, request: HttpRequest, key: str | None) -> Any:
         user = getattr(request, "user", None)

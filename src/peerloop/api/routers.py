@@ -2,6 +2,7 @@
 
 from ninja import NinjaAPI
 
+from peerloop.accounts.api import router as accounts_router
 from peerloop.core.api import router as core_router
 from peerloop.people.api import router as people_router
 from peerloop.programs.api import router as programs_router
@@ -15,3 +16,4 @@ def mount(api: NinjaAPI) -> None:
     api.add_router("/", spaces_router)
     api.add_router("/", programs_router)
     api.add_router("/", core_router)
+    api.add_router("/", accounts_router)

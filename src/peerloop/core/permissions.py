@@ -5,7 +5,12 @@ A denied read of an object the actor may not know exists is a 404 (``hide=True``
 never its data; a denied action on something they can see is a 403.
 """
 
-from peerloop.core.roles import Actor
+from typing import TYPE_CHECKING
+
+from peerloop.core.roles import Actor, SiteRole
+
+if TYPE_CHECKING:
+    from peerloop.core.models import Job
 
 
 class PermissionDenied(Exception):
@@ -63,3 +68,18 @@ def require_admin(actor: Actor) -> None:
 def require_write(actor: Actor) -> None:
     """A read-only API token cannot write."""
     require(actor.can_write, message="This token is read-only.")
+
+
+def can_read_interactions(actor: Actor) -> bool:
+    """The raw interaction stream: admins and leaders."""
+    return actor.is_internal and actor.role in (SiteRole.ADMIN, SiteRole.LEADER)
+
+
+def require_interaction_reader(actor: Actor) -> None:
+    require_internal(actor)
+    require(can_read_interactions(actor))
+
+
+def can_see_job(actor: Actor, job: "Job") -> bool:
+    """A job is visible to the account that started it and to admins."""
+    return actor.authenticated and (job.started_by_id == actor.user_id or actor.is_admin)

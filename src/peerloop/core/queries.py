@@ -9,8 +9,13 @@ from peerloop.core.models import AuditEntry, Interaction, Job
 
 
 def interaction_list(
-    *, since: datetime | None = None, until: datetime | None = None, kind: str | None = None
+    *,
+    since: datetime | None = None,
+    until: datetime | None = None,
+    kind: str | None = None,
+    actor_id: int | None = None,
 ) -> QuerySet[Interaction]:
+    """Interactions oldest first, in [since, until), of one kind and by one person when given."""
     qs = Interaction.objects.all().order_by("occurred_at", "id")
     if since:
         qs = qs.filter(occurred_at__gte=since)
@@ -18,11 +23,23 @@ def interaction_list(
         qs = qs.filter(occurred_at__lt=until)
     if kind:
         qs = qs.filter(kind=kind)
+    if actor_id is not None:
+        qs = qs.filter(actor_id=actor_id)
     return qs
 
 
-def audit_list() -> QuerySet[AuditEntry]:
-    return AuditEntry.objects.all()
+def audit_list(
+    *, action: str | None = None, since: datetime | None = None, until: datetime | None = None
+) -> QuerySet[AuditEntry]:
+    """Audit entries newest first, in [since, until), of one action when given."""
+    qs = AuditEntry.objects.all().order_by("-at", "-id")
+    if action:
+        qs = qs.filter(action=action)
+    if since:
+        qs = qs.filter(at__gte=since)
+    if until:
+        qs = qs.filter(at__lt=until)
+    return qs
 
 
 def job_get(*, job_id: uuid.UUID | str) -> Job | None:

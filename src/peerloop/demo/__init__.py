@@ -1,0 +1,1 @@
+"""The demo organization: a deterministic generator (pure Python) and its loader."""

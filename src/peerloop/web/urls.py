@@ -7,4 +7,6 @@ app_name = "web"
 urlpatterns = [
     path("", views.home, name="home"),
     path("jobs/<uuid:job_id>/", views.job_detail, name="job"),
+    path("admin/", views.admin_hub, name="admin"),
+    path("admin/audit/", views.audit_log, name="audit"),
 ]

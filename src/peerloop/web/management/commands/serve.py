@@ -29,8 +29,19 @@ class Command(BaseCommand):
         self.stdout.write(f"Peerloop is serving at http://{host}:{port}/  (Ctrl+C to stop)")
         web = subprocess.Popen(
             [
-                os.path.join(bin_dir, "granian"), "--interface", "wsgi", "--host", host, "--port", str(port),
-                "--workers", str(workers), "--blocking-threads", "4", "--log-level", "warning",
+                os.path.join(bin_dir, "granian"),
+                "--interface",
+                "wsgi",
+                "--host",
+                host,
+                "--port",
+                str(port),
+                "--workers",
+                str(workers),
+                "--blocking-threads",
+                "4",
+                "--log-level",
+                "warning",
                 "peerloop.wsgi:application",
             ]
         )
