@@ -1,6 +1,7 @@
 """Writes of the shared kernel: the interaction stream, the audit log, jobs."""
 
 from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 from datetime import datetime
 import uuid
 
@@ -10,6 +11,42 @@ from django.utils import timezone
 
 from peerloop.core.models import AuditEntry, Interaction, Job
 from peerloop.core.roles import Actor
+
+
+@dataclass(frozen=True)
+class InteractionEvent:
+    """One thing that happened, as a module describes it to the interaction stream."""
+
+    kind: str
+    actor_id: int
+    target_ids: Sequence[int] = ()
+    space_id: int | None = None
+    object_type: str = ""
+    object_id: str | int = ""
+    weight: float = 1.0
+    occurred_at: datetime | None = None
+
+
+def _interaction_rows(event: InteractionEvent, now: datetime) -> list[Interaction]:
+    if event.weight < 0:
+        raise ValueError("weight must not be negative")
+    when = event.occurred_at or now
+    event_id = uuid.uuid4()
+    targets: Iterable[int | None] = event.target_ids or [None]
+    return [
+        Interaction(
+            kind=event.kind,
+            actor_id=event.actor_id,
+            target_id=target,
+            space_id=event.space_id,
+            object_type=event.object_type,
+            object_id=str(event.object_id),
+            weight=event.weight,
+            occurred_at=when,
+            event_id=event_id,
+        )
+        for target in targets
+    ]
 
 
 def interaction_record(
@@ -25,30 +62,33 @@ def interaction_record(
 ) -> list[Interaction]:
     """Record one event in the interaction stream, one row per target.
 
-    Every module calls this and only this to say what happened; insights reads the
-    stream. It joins the caller's transaction, so the event exists exactly when the
-    write it describes does.
+    Every module calls this (or :func:`interaction_record_many`) to say what happened;
+    insights reads the stream. It joins the caller's transaction, so the event exists
+    exactly when the write it describes does.
     """
-    if weight < 0:
-        raise ValueError("weight must not be negative")
-    when = occurred_at or timezone.now()
-    event_id = uuid.uuid4()
-    targets: Iterable[int | None] = target_ids or [None]
-    rows = [
-        Interaction(
-            kind=kind,
-            actor_id=actor_id,
-            target_id=target,
-            space_id=space_id,
-            object_type=object_type,
-            object_id=str(object_id),
-            weight=weight,
-            occurred_at=when,
-            event_id=event_id,
-        )
-        for target in targets
-    ]
-    return Interaction.objects.bulk_create(rows)
+    event = InteractionEvent(kind, actor_id, target_ids, space_id, object_type, object_id, weight, occurred_at)
+    return Interaction.objects.bulk_create(_interaction_rows(event, timezone.now()))
+
+
+def interaction_record_many(*, events: Iterable[InteractionEvent], batch_size: int = 5000) -> int:
+    """Record many events at once (imports, matching rounds, the demo); returns the rows written.
+
+    Rows are written in batches inside one transaction: all of them or none.
+    """
+    now = timezone.now()
+    written = 0
+    batch: list[Interaction] = []
+    with transaction.atomic():
+        for event in events:
+            batch.extend(_interaction_rows(event, now))
+            if len(batch) >= batch_size:
+                Interaction.objects.bulk_create(batch)
+                written += len(batch)
+                batch = []
+        if batch:
+            Interaction.objects.bulk_create(batch)
+            written += len(batch)
+    return written
 
 
 def audit_record(

@@ -6,7 +6,7 @@ by their own services, so the demo exercises the same rules a real installation 
 """
 
 import calendar
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 import time
@@ -265,16 +265,19 @@ def _interactions(
     # Oldest first, so the stream's ids follow time as they would have in real life.
     events.sort(key=lambda event: -event.seconds_ago)
     total = len(events)
-    for done, event in enumerate(events, start=1):
-        core_services.interaction_record(
-            kind=event.kind,
-            actor_id=person_ids[event.actor],
-            target_ids=[person_ids[email] for email in event.targets],
-            space_id=space_ids[event.space] if event.space else None,
-            object_type="space" if event.space else "",
-            object_id=space_ids[event.space] if event.space else "",
-            occurred_at=now - timedelta(seconds=event.seconds_ago),
-        )
-        report.interactions += max(1, len(event.targets))
-        if progress is not None and (done % 500 == 0 or done == total):
-            progress("interactions", done, total)
+
+    def described() -> Iterator[core_services.InteractionEvent]:
+        for done, event in enumerate(events, start=1):
+            yield core_services.InteractionEvent(
+                kind=event.kind,
+                actor_id=person_ids[event.actor],
+                target_ids=[person_ids[email] for email in event.targets],
+                space_id=space_ids[event.space] if event.space else None,
+                object_type="space" if event.space else "",
+                object_id=space_ids[event.space] if event.space else "",
+                occurred_at=now - timedelta(seconds=event.seconds_ago),
+            )
+            if progress is not None and (done % 500 == 0 or done == total):
+                progress("interactions", done, total)
+
+    report.interactions += core_services.interaction_record_many(events=described())
