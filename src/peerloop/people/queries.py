@@ -45,7 +45,8 @@ def person_for_email(*, email: str) -> Person | None:
     email = (email or "").strip().lower()
     if not email:
         return None
-    return Person.objects.select_related("unit", "region").filter(email__iexact=email).first()
+    # Emails are stored lowercased, so an exact match uses the unique index.
+    return Person.objects.select_related("unit", "region").filter(email=email).first()
 
 
 def unit_subtree_ids(unit_ids: Iterable[int]) -> set[int]:

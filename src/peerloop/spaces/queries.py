@@ -2,14 +2,12 @@
 from a space takes effect on the very next request."""
 
 from dataclasses import dataclass
-from typing import Any
 
 from django.core import signing
 from django.db.models import CharField, Count, OuterRef, Q, QuerySet, Subquery, Value
 from django.utils import timezone
 
 from peerloop.core.roles import Actor
-from peerloop.people import queries as people_queries
 from peerloop.spaces.models import Invitation, Membership, Space
 
 INVITATION_SALT = "peerloop.spaces.invitation"
@@ -20,19 +18,6 @@ def _with_my_role(qs: QuerySet[Space], person_id: int | None) -> QuerySet[Space]
         return qs.annotate(my_role=Value(None, output_field=CharField()))
     role = Membership.objects.filter(space=OuterRef("pk"), person_id=person_id).values("role")[:1]
     return qs.annotate(my_role=Subquery(role))
-
-
-def person_for_email(*, email: str) -> Any:
-    """The directory's person of ``email`` (people.Person, active or not), or None."""
-    email = (email or "").strip().lower()
-    if not email or any(c.isspace() for c in email):
-        return None
-    # people.queries has no lookup by email yet; its search matches the address as a
-    # substring, and the exact match is picked here.
-    for person in people_queries.person_list(q=email, include_inactive=True):
-        if person.email.lower() == email:
-            return person
-    return None
 
 
 def space_ids_for_person(*, person_id: int) -> set[int]:

@@ -25,7 +25,7 @@ from peerloop.core.services import audit_record, interaction_record
 from peerloop.people import queries as people_queries
 from peerloop.people import services as people_services
 from peerloop.spaces.models import Invitation, Membership, Space
-from peerloop.spaces.queries import INVITATION_SALT, invitation_for_token, person_for_email
+from peerloop.spaces.queries import INVITATION_SALT, invitation_for_token
 from peerloop.vocabulary import queries as vocabulary_queries
 
 INVITATION_DAYS = 7
@@ -320,7 +320,7 @@ def invitation_create(
     space = Space.objects.get(pk=space_id)
     if space.archived:
         raise ValidationError({"email": "This space is archived; nobody can join it."})
-    person = person_for_email(email=email)
+    person = people_queries.person_for_email(email=email)
     if person is not None and Membership.objects.filter(space=space, person=person).exists():
         raise ValidationError({"email": f"{email} is already a member of this space."})
     if not account_services.email_rate_allow(email=email, purpose="invitation"):
@@ -395,7 +395,7 @@ def person_login_ensure(*, email: str) -> int | None:
     imported people activate their account.
     """
     email = account_services.email_normalize(email)
-    person = person_for_email(email=email)
+    person = people_queries.person_for_email(email=email)
     if person is None or not person.active:
         return None
     if person.user_id is not None:
@@ -427,7 +427,7 @@ def invitation_accept(*, token: str, name: str = "", password: str = "") -> Any:
         if invitation.revoked_at is not None:
             raise ValidationError({"token": INVITATION_PROBLEMS["revoked"]})
         email = invitation.email
-        person = person_for_email(email=email)
+        person = people_queries.person_for_email(email=email)
         user = account_queries.user_by_email(email=email)
         if (person is not None and not person.active) or (user is not None and not user.is_active):
             raise ValidationError({"token": "This account is deactivated. Ask the person who invited you."})

@@ -14,6 +14,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 from peerloop.accounts import queries as account_queries
 from peerloop.core.permissions import NotFound
 from peerloop.core.roles import Actor
+from peerloop.people import queries as people_queries
 from peerloop.spaces import permissions, queries, services
 from peerloop.spaces.forms import AcceptForm, InviteForm, SpaceForm
 from peerloop.spaces.models import Space
@@ -232,7 +233,7 @@ def invitation_accept(request: HttpRequest, token: str) -> HttpResponse:
     invitation = check.invitation
     user = account_queries.user_by_email(email=invitation.email)
     has_login = user is not None and user.is_active and user.has_usable_password()
-    known_person = queries.person_for_email(email=invitation.email) is not None
+    known_person = people_queries.person_for_email(email=invitation.email) is not None
     form = AcceptForm(
         request.POST if request.method == "POST" else None, needs_name=not known_person, needs_password=not has_login
     )
