@@ -9,6 +9,8 @@ per operation and role (25 by default; RELIABILITY.md asks 100, which CI may set
 
 import os
 
+from django.core import signals
+from django.db import close_old_connections
 from hypothesis import HealthCheck, settings
 import pytest
 import schemathesis
@@ -29,6 +31,18 @@ CHECKS = [not_a_server_error, status_code_conformance, content_type_conformance,
 schema = schemathesis.openapi.from_wsgi("/api/v1/openapi.json", application)
 
 pytestmark = pytest.mark.slow
+
+
+@pytest.fixture(autouse=True)
+def _keep_the_test_connection():
+    """Calling the WSGI app in-process fires request_started/finished, whose
+    close_old_connections would close the test transaction's connection (PostgreSQL);
+    Django's own test client disconnects it the same way."""
+    signals.request_started.disconnect(close_old_connections)
+    signals.request_finished.disconnect(close_old_connections)
+    yield
+    signals.request_started.connect(close_old_connections)
+    signals.request_finished.connect(close_old_connections)
 
 
 @pytest.fixture
