@@ -27,24 +27,10 @@ import tempfile
 import time
 import unicodedata
 
-COLUMNS = (
-    "email",
-    "external_id",
-    "name",
-    "title",
-    "role_family",
-    "level",
-    "unit",
-    "unit_parent",
-    "region",
-    "location",
-    "timezone",
-    "manager_email",
-    "skills",
-    "topics",
-    "kind",
-    "active",
-)
+# Run from a checkout: the package is under src/ (a spawned run inherits this path).
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "src"))
+from peerloop.people.columns import COLUMNS
+
 FIRST = [
     "Ana",
     "Amara",
@@ -420,5 +406,4 @@ def main() -> int:
 
 
 if __name__ == "__main__":
-    sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "src"))
     sys.exit(main())

@@ -261,7 +261,7 @@ def test_import_preview_lists_every_error_and_writes_nothing(client_as, world, m
     assert "<td>3</td><td><code>email</code></td>" in body
     assert "Apply the import" not in body
     assert not Person.objects.filter(email="ok@example.org").exists()
-    assert list((media_root / "imports").glob("*.upload")) == []
+    assert [p for p in (media_root / "imports").rglob("*") if p.is_file()] == []
 
 
 def test_import_preview_then_apply(client_as, world, media_root):
@@ -284,7 +284,7 @@ def test_import_preview_then_apply(client_as, world, media_root):
     assert applied.status_code == 302 and applied["Location"] == reverse("people:directory")
     assert Person.objects.get(email="new@example.org").unit.name == "Field Ops"
     assert Person.objects.get(pk=world.member.pk).name == "Member Renamed"
-    assert list((media_root / "imports").glob("*.upload")) == []
+    assert [p for p in (media_root / "imports").rglob("*") if p.is_file()] == []
     assert AuditEntry.objects.filter(action="people.import").count() == 1
 
     again = client.post(reverse("people:import_apply"), {"token": token})

@@ -6,9 +6,9 @@ import pytest
 
 from peerloop.core.models import AuditEntry
 from peerloop.core.roles import SYSTEM
+from peerloop.core.tabular import RowError
 from peerloop.programs import services
 from peerloop.programs.models import MetricValue
-from peerloop.vocabulary.tabular import RowError
 from tests.factories import MetricFactory, UnitFactory
 
 HEADER = "metric,unit,person,period_start,period_end,value\n"

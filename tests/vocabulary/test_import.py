@@ -6,9 +6,9 @@ import pytest
 
 from peerloop.core.models import AuditEntry
 from peerloop.core.roles import SYSTEM
+from peerloop.core.tabular import RowError
 from peerloop.vocabulary import queries, services
 from peerloop.vocabulary.models import CompanyValue, Segment, Topic
-from peerloop.vocabulary.tabular import RowError
 
 pytestmark = pytest.mark.django_db
 

@@ -29,6 +29,7 @@ from django.db import transaction
 from huey.contrib.djhuey import HUEY, db_task
 
 from peerloop.core.models import Job
+from peerloop.core.roles import Actor
 from peerloop.core.services import job_finish, job_progress, job_start
 
 logger = logging.getLogger("peerloop.tasks")
@@ -49,6 +50,20 @@ def enqueue_on_commit(task: Any, /, *args: Any, **kwargs: Any) -> None:
     # robust: a queue that is down must not turn a committed write into an error
     # page; the job stays "queued" and the failure is logged.
     transaction.on_commit(partial(task, *args, **kwargs), robust=True)
+
+
+def actor_params(actor: Actor) -> dict[str, Any]:
+    """The account a job works for, as its params keep it (``params={"actor": ...}``)."""
+    return {"user_id": actor.user_id, "role": actor.role, "label": actor.label}
+
+
+def job_actor(job: Job) -> Actor:
+    """The actor a job's work runs as: the account in its params (see :func:`actor_params`),
+    so the audit log names who started it."""
+    params = job.params.get("actor", {})
+    return Actor(
+        user_id=params.get("user_id"), role=params.get("role"), active=True, label=params.get("label", "") or "system"
+    )
 
 
 def run_job(job_id: uuid.UUID | str, work: Callable[[Progress], dict | None], *, total: int = 0) -> None:

@@ -6,8 +6,7 @@ from django.urls import reverse
 from huey.contrib.djhuey import db_task
 
 from peerloop.core.queries import job_get
-from peerloop.core.roles import Actor
-from peerloop.core.tasks import Progress, run_job
+from peerloop.core.tasks import Progress, job_actor, run_job
 from peerloop.people.services import person_import_file
 
 # A job's result is stored as JSON; the full list stays available from a preview.
@@ -28,13 +27,7 @@ def person_import_task(job_id: str, path: str, deactivate_missing: bool = False)
     job = job_get(job_id=job_id)
     if job is None:
         return
-    params = job.params.get("actor", {})
-    actor = Actor(
-        user_id=params.get("user_id"),
-        role=params.get("role"),
-        active=True,
-        label=params.get("label", "") or "system",
-    )
+    actor = job_actor(job)
 
     def work(progress: Progress) -> dict:
         file = Path(path)

@@ -1,13 +1,10 @@
 """Web pages of the directory: people, profiles, the org chart, import and export."""
 
-from datetime import timedelta
 from pathlib import Path
-import time
 from urllib.parse import urlencode
-import uuid
 
-from django.conf import settings
 from django.contrib import messages
+from django.core.files.storage import default_storage
 from django.core.paginator import Paginator
 from django.db.models import Prefetch
 from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
@@ -16,22 +13,24 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from peerloop.core import staging
 from peerloop.core.roles import Actor
 from peerloop.core.services import job_create
-from peerloop.core.tasks import enqueue_on_commit
+from peerloop.core.tasks import actor_params, enqueue_on_commit
 from peerloop.people import permissions, queries, services
+from peerloop.people.columns import COLUMNS, REQUIRED
 from peerloop.people.exporting import csv_chunks
-from peerloop.people.importing import COLUMNS, REQUIRED, ImportReport
 from peerloop.people.tasks import person_import_task
 from peerloop.vocabulary.queries import topic_list
 
 PER_PAGE = 25
 TOP_PER_PAGE = 50
 MAX_REPORTS_SHOWN = 500
-MAX_ERRORS_SHOWN = 1_000
 # Files larger than this are applied by a background job with a progress bar.
 BACKGROUND_BYTES = 256 * 1024
-UPLOAD_MAX_AGE = timedelta(days=1)
+# A previewed file waits here (and in the session under this key) until it is applied.
+STAGING_KEY = "people_import"
+STAGING_FOLDER = "imports/people"
 
 
 def _actor(request: HttpRequest) -> Actor:
@@ -171,52 +170,14 @@ def orgchart_reports(request: HttpRequest, person_id: int) -> HttpResponse:
 # --- import and export ----------------------------------------------------------------
 
 
-def _import_max_bytes() -> int:
-    return int(getattr(settings, "PEERLOOP_IMPORT_MAX_BYTES", 64 * 2**20))
-
-
-def _upload_dir() -> Path:
-    path = Path(settings.MEDIA_ROOT) / "imports"
-    path.mkdir(parents=True, exist_ok=True)
-    return path
-
-
-def _sweep_uploads(folder: Path) -> None:
-    """Forget previews nobody applied."""
-    limit = time.time() - UPLOAD_MAX_AGE.total_seconds()
-    for old in folder.glob("*.upload"):
-        try:
-            if old.stat().st_mtime < limit:
-                old.unlink(missing_ok=True)
-        except OSError:
-            continue
-
-
-def _upload_path(token: str) -> Path | None:
-    try:
-        name = uuid.UUID(token).hex
-    except (ValueError, AttributeError):
-        return None
-    path = _upload_dir() / f"{name}.upload"
-    return path if path.is_file() else None
-
-
 def _import_page(request: HttpRequest, context: dict, status: int = 200) -> HttpResponse:
     base = {
         "nav": "people",
         "columns": COLUMNS,
         "required": REQUIRED,
-        "max_mib": _import_max_bytes() // 2**20,
+        "max_mib": staging.max_upload_bytes() // 2**20,
     }
     return render(request, "people/import.html", {**base, **context}, status=status)
-
-
-def _preview_context(report: ImportReport) -> dict:
-    return {
-        "report": report,
-        "errors_shown": report.errors[:MAX_ERRORS_SHOWN],
-        "errors_hidden": max(0, len(report.errors) - MAX_ERRORS_SHOWN),
-    }
 
 
 @require_http_methods(["GET", "POST"])
@@ -230,28 +191,29 @@ def import_people(request: HttpRequest) -> HttpResponse:
     deactivate_missing = request.POST.get("deactivate_missing") == "on"
     if upload is None:
         return _import_page(request, {"form_error": "Choose a CSV or JSON file to import."}, status=400)
-    if upload.size and upload.size > _import_max_bytes():
+    if upload.size and upload.size > staging.max_upload_bytes():
         return _import_page(
             request,
-            {"form_error": f"The file is larger than {_import_max_bytes() // 2**20} MiB."},
+            {"form_error": f"The file is larger than {staging.max_upload_bytes() // 2**20} MiB."},
             status=413,
         )
-    folder = _upload_dir()
-    _sweep_uploads(folder)
-    token = uuid.uuid4().hex
-    path = folder / f"{token}.upload"
-    with path.open("wb") as handle:
-        for chunk in upload.chunks():
-            handle.write(chunk)
-    report = services.person_import_file(actor=actor, path=path, dry_run=True, deactivate_missing=deactivate_missing)
-    if report.errors:
-        path.unlink(missing_ok=True)
+    name = Path(upload.name or "upload").name[:200]
+    data = upload.read()
+    report = services.person_import_file(
+        actor=actor, data=data, name=name, dry_run=True, deactivate_missing=deactivate_missing
+    )
+    token = ""
+    if report.ok:
+        staged = staging.stage(
+            request.session, default_storage, key=STAGING_KEY, folder=STAGING_FOLDER, name=name, content=data
+        )
+        token = staged.token
     context = {
-        **_preview_context(report),
-        "token": token if report.ok else "",
-        "file_name": Path(upload.name or "upload").name[:200],
+        "report": report,
+        "token": token,
+        "file_name": name,
         "deactivate_missing": deactivate_missing,
-        "background": path.exists() and path.stat().st_size > BACKGROUND_BYTES,
+        "background": report.ok and len(data) > BACKGROUND_BYTES,
     }
     return _import_page(request, context, status=200 if report.ok else 422)
 
@@ -261,13 +223,14 @@ def import_apply(request: HttpRequest) -> HttpResponse:
     """Apply a previewed file: at once when small, as a background job with a progress bar when large."""
     actor = _actor(request)
     permissions.check_import(actor)
-    path = _upload_path(request.POST.get("token", ""))
+    staged = staging.staged_get(request.session, default_storage, key=STAGING_KEY, token=request.POST.get("token", ""))
     deactivate_missing = request.POST.get("deactivate_missing") == "on"
-    file_name = request.POST.get("file_name", "upload")[:200]
-    if path is None:
+    if staged is None:
         messages.error(request, "This preview has expired or was applied already. Upload the file again.")
         return redirect("people:import")
-    if path.stat().st_size > BACKGROUND_BYTES:
+    file_name = staged.name
+    if default_storage.size(staged.path) > BACKGROUND_BYTES:
+        staging.release(request.session, key=STAGING_KEY)
         job = job_create(
             kind="people.import",
             label=f"Import of {file_name}",
@@ -275,19 +238,19 @@ def import_apply(request: HttpRequest) -> HttpResponse:
             params={
                 "file_name": file_name,
                 "deactivate_missing": deactivate_missing,
-                "actor": {"user_id": actor.user_id, "role": actor.role, "label": actor.label},
+                "actor": actor_params(actor),
             },
         )
-        enqueue_on_commit(person_import_task, str(job.pk), str(path), deactivate_missing)
+        # The task reads (and deletes) the file where the storage keeps it on disk.
+        enqueue_on_commit(person_import_task, str(job.pk), default_storage.path(staged.path), deactivate_missing)
         return redirect("web:job", job_id=job.pk)
-    try:
-        report = services.person_import_file(
-            actor=actor, path=path, dry_run=False, deactivate_missing=deactivate_missing
-        )
-    finally:
-        path.unlink(missing_ok=True)
+    data = staging.staged_read(default_storage, staged)
+    staging.discard(request.session, default_storage, key=STAGING_KEY)
+    report = services.person_import_file(
+        actor=actor, data=data, name=file_name, dry_run=False, deactivate_missing=deactivate_missing
+    )
     if report.errors:
-        context = {**_preview_context(report), "file_name": file_name, "deactivate_missing": deactivate_missing}
+        context = {"report": report, "file_name": file_name, "deactivate_missing": deactivate_missing}
         return _import_page(request, context, status=422)
     messages.success(request, f"Imported {file_name}: {report.summary()}")
     return redirect("people:directory")

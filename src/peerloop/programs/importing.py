@@ -20,10 +20,18 @@ from django.utils import timezone
 
 from peerloop.core.roles import Actor
 from peerloop.core.services import audit_record
+from peerloop.core.tabular import (
+    ImportReport,
+    Row,
+    Table,
+    check_columns,
+    parse_number,
+    read_file,
+    rows_from_mappings,
+)
 from peerloop.people import queries as people_queries
 from peerloop.programs.models import Metric, MetricValue
 from peerloop.programs.progress import period_kind
-from peerloop.vocabulary.tabular import ImportReport, Row, Table, TableError, check_columns, parse_number, read_table
 
 REQUIRED = ("metric", "period_start", "period_end", "value")
 OPTIONAL = ("unit", "person")
@@ -186,14 +194,8 @@ def metric_value_import(
 ) -> ImportReport:
     """Check the rows, then (unless ``dry_run`` or any error) upsert them in one
     transaction. Plain mappings are numbered from ``first_line`` (line 1 is the header)."""
-    table_rows: list[Row] = []
-    for offset, row in enumerate(rows):
-        if isinstance(row, Row):
-            table_rows.append(row)
-        else:
-            values = {str(k).strip().lower(): ("" if v is None else str(v).strip()) for k, v in row.items()}
-            table_rows.append(Row(first_line + offset, values))
-    columns = sorted({c for r in table_rows for c in r.values})
+    table_rows = rows_from_mappings(rows, first_line=first_line)
+    columns = sorted({c for r in table_rows for c in r.keys})
     report = ImportReport(dry_run=dry_run)
     return _import_table(actor=actor, table=Table(columns, table_rows), report=report, progress=progress)
 
@@ -209,16 +211,9 @@ def metric_value_import_file(
 ) -> ImportReport:
     """Import a CSV or JSON file of metric values, given as a path or as bytes."""
     report = ImportReport(dry_run=dry_run)
-    try:
-        if path is not None:
-            data = Path(path).read_bytes()
-            name = name or Path(path).name
-        table = read_table(data or b"", name=name)
-    except TableError as exc:
-        report.errors.append(exc.as_row_error())
-        return report
-    except OSError as exc:
-        report.error(0, "", f"Cannot read the file: {exc.strerror or exc}.")
+    table = read_file(path=path, data=data, name=name)
+    if table.errors:
+        report.errors.extend(table.errors)
         return report
     return _import_table(actor=actor, table=table, report=report, progress=progress)
 

@@ -6,8 +6,7 @@ from django.urls import reverse
 from huey.contrib.djhuey import db_task
 
 from peerloop.core.queries import job_get
-from peerloop.core.roles import Actor
-from peerloop.core.tasks import Progress, run_job
+from peerloop.core.tasks import Progress, job_actor, run_job
 from peerloop.programs.services import metric_value_import_file
 
 # A job's result is stored as JSON: keep the first errors only.
@@ -27,10 +26,7 @@ def metric_value_import_task(job_id: str, stored_name: str, file_name: str) -> N
     job = job_get(job_id=job_id)
     if job is None:
         return
-    params = job.params.get("actor", {})
-    actor = Actor(
-        user_id=params.get("user_id"), role=params.get("role"), active=True, label=params.get("label", "") or "system"
-    )
+    actor = job_actor(job)
 
     def work(progress: Progress) -> dict:
         try:

@@ -1,24 +1,18 @@
 """Web pages of programs and metrics."""
 
-from datetime import timedelta
-from pathlib import Path
-import uuid
-
-from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 from django.core.paginator import Paginator
 from django.forms import Form
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_POST
 
+from peerloop.core import staging
 from peerloop.core.permissions import NotFound
 from peerloop.core.services import job_create
-from peerloop.core.tasks import enqueue_on_commit
+from peerloop.core.tasks import actor_params, enqueue_on_commit
 from peerloop.people import queries as people_queries
 from peerloop.programs import permissions, queries, services
 from peerloop.programs.forms import KpiForm, MetricForm, ProgramCreateForm, ProgramForm, UploadForm
@@ -29,8 +23,9 @@ from peerloop.spaces import queries as spaces_queries
 PAGE_SIZE = 24
 # The order of the status buttons: the gentle move first, closing last.
 STATUS_ORDER = ("active", "paused", "closed")
-PENDING_TTL = timedelta(days=1)
-PENDING_KEY = "metric_values_import"
+# A previewed file waits here (and in the session under this key) until it is applied.
+STAGING_KEY = "metric_values_import"
+STAGING_FOLDER = "imports/metrics"
 # Files larger than this are applied in the background, with a progress bar.
 BACKGROUND_BYTES = 1024 * 1024
 # Service field names and the form fields that show their errors.
@@ -339,47 +334,6 @@ def metric_edit(request: HttpRequest, metric_id: int) -> HttpResponse:
     return render(request, "programs/metric_form.html", context, status=_status(form))
 
 
-def _pending_sweep() -> None:
-    """Forget previews nobody applied within a day."""
-    cutoff = timezone.now() - PENDING_TTL
-    try:
-        _, names = default_storage.listdir("imports/metrics")
-    except FileNotFoundError:
-        return
-    for name in names:
-        path = f"imports/metrics/{name}"
-        try:
-            if default_storage.get_modified_time(path) < cutoff:
-                default_storage.delete(path)
-        except (FileNotFoundError, NotImplementedError):
-            continue
-
-
-def _pending_save(request: HttpRequest, upload_name: str, data: bytes) -> str:
-    """Keep an uploaded file between its preview and its apply; returns the token."""
-    _pending_discard(request)
-    _pending_sweep()
-    token = uuid.uuid4().hex
-    suffix = Path(upload_name).suffix.lower()[:8]
-    path = default_storage.save(f"imports/metrics/{token}{suffix}", ContentFile(data))
-    request.session[PENDING_KEY] = {"token": token, "path": path, "name": upload_name[:200]}
-    return token
-
-
-def _pending_load(request: HttpRequest, token: str) -> tuple[str, bytes] | None:
-    pending = request.session.get(PENDING_KEY)
-    if not pending or pending.get("token") != token or not default_storage.exists(pending["path"]):
-        return None
-    with default_storage.open(pending["path"], "rb") as handle:
-        return pending["name"], handle.read()
-
-
-def _pending_discard(request: HttpRequest) -> None:
-    pending = request.session.pop(PENDING_KEY, None)
-    if pending and default_storage.exists(pending["path"]):
-        default_storage.delete(pending["path"])
-
-
 @require_http_methods(["GET", "POST"])
 def metric_import(request: HttpRequest) -> HttpResponse:
     """Upload metric values, preview every error by line and column, then apply."""
@@ -388,27 +342,26 @@ def metric_import(request: HttpRequest) -> HttpResponse:
     context: dict = {"nav": "programs", "form": UploadForm(), "report": None}
     status = 200
     if request.method == "POST" and request.POST.get("action") == "apply":
-        loaded = _pending_load(request, request.POST.get("token", ""))
-        if loaded is None:
+        token = request.POST.get("token", "")
+        staged = staging.staged_get(request.session, default_storage, key=STAGING_KEY, token=token)
+        if staged is None:
             messages.error(request, "That preview has expired. Upload the file again.")
             return redirect("programs:metric_import")
-        name, data = loaded
-        if len(data) > BACKGROUND_BYTES:
-            pending = request.session.pop(PENDING_KEY)
+        name = staged.name
+        if default_storage.size(staged.path) > BACKGROUND_BYTES:
+            staging.release(request.session, key=STAGING_KEY)
             job = job_create(
                 kind="programs.metric_import",
                 label=f"Import of {name}",
                 started_by_id=actor.user_id,
-                params={
-                    "file_name": name,
-                    "actor": {"user_id": actor.user_id, "role": actor.role, "label": actor.label},
-                },
+                params={"file_name": name, "actor": actor_params(actor)},
             )
-            enqueue_on_commit(metric_value_import_task, str(job.pk), pending["path"], name)
+            enqueue_on_commit(metric_value_import_task, str(job.pk), staged.path, name)
             return redirect("web:job", job_id=job.pk)
+        data = staging.staged_read(default_storage, staged)
         report = services.metric_value_import_file(actor=actor, data=data, name=name, dry_run=False)
         if report.ok:
-            _pending_discard(request)
+            staging.discard(request.session, default_storage, key=STAGING_KEY)
             messages.success(
                 request,
                 f"Imported {name}: {report.created} values created, {report.updated} updated, "
@@ -422,14 +375,22 @@ def metric_import(request: HttpRequest) -> HttpResponse:
         context["form"] = form
         if form.is_valid():
             upload = form.cleaned_data["file"]
-            if upload.size > getattr(settings, "PEERLOOP_IMPORT_MAX_BYTES", 64 * 1024 * 1024):
+            if upload.size > staging.max_upload_bytes():
                 form.add_error("file", "The file is too large.")
                 return render(request, "programs/metric_import.html", context, status=413)
             data = upload.read()
             report = services.metric_value_import_file(actor=actor, data=data, name=upload.name, dry_run=True)
             context.update(report=report, file_name=upload.name)
             if report.ok:
-                context["token"] = _pending_save(request, upload.name, data)
+                staged = staging.stage(
+                    request.session,
+                    default_storage,
+                    key=STAGING_KEY,
+                    folder=STAGING_FOLDER,
+                    name=upload.name,
+                    content=data,
+                )
+                context["token"] = staged.token
             else:
                 status = 400
         else:

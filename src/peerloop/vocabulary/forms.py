@@ -2,7 +2,7 @@
 
 from django import forms
 
-from peerloop.vocabulary.tabular import split_list
+from peerloop.core.tabular import split_list
 
 
 class TopicForm(forms.Form):

@@ -21,18 +21,18 @@ from django.utils.text import slugify
 
 from peerloop.core.roles import Actor
 from peerloop.core.services import audit_record
-from peerloop.vocabulary import queries
-from peerloop.vocabulary.models import CompanyValue, Segment, Topic
-from peerloop.vocabulary.tabular import (
+from peerloop.core.tabular import (
     ImportReport,
     Row,
     Table,
-    TableError,
     check_columns,
     looks_like_formula,
-    read_table,
+    read_file,
+    rows_from_mappings,
     split_list,
 )
+from peerloop.vocabulary import queries
+from peerloop.vocabulary.models import CompanyValue, Segment, Topic
 from peerloop.vocabulary.terms import MAX_TERM_LENGTH, clean_term, find_cycles, normalize_synonyms, term_key
 
 REQUIRED = ("kind", "name")
@@ -77,17 +77,6 @@ class _Stored:
 class _Plan:
     topics: list[_Entry] = field(default_factory=list)
     others: list[_Entry] = field(default_factory=list)
-
-
-def _rows_with_lines(rows: Iterable[Mapping[str, Any] | Row], first_line: int) -> list[Row]:
-    result = []
-    for offset, row in enumerate(rows):
-        if isinstance(row, Row):
-            result.append(row)
-        else:
-            values = {str(k).strip().lower(): ("" if v is None else str(v).strip()) for k, v in row.items()}
-            result.append(Row(first_line + offset, values))
-    return result
 
 
 def _check_row(row: Row, columns: set[str], report: ImportReport) -> _Entry | None:
@@ -237,8 +226,8 @@ def vocabulary_import(
     line); plain mappings are numbered from ``first_line`` (2: line 1 is the header).
     """
     report = ImportReport(dry_run=dry_run)
-    table_rows = _rows_with_lines(rows, first_line)
-    columns = {c for r in table_rows for c in r.values}
+    table_rows = rows_from_mappings(rows, first_line=first_line)
+    columns = {c for r in table_rows for c in r.keys}
     table = Table(sorted(columns), table_rows)
     return _import_table(actor=actor, table=table, dry_run=dry_run, report=report)
 
@@ -248,16 +237,9 @@ def vocabulary_import_file(
 ) -> ImportReport:
     """Import a CSV or JSON file, given as a path or as bytes (with its file name)."""
     report = ImportReport(dry_run=dry_run)
-    try:
-        if path is not None:
-            data = Path(path).read_bytes()
-            name = name or Path(path).name
-        table = read_table(data or b"", name=name)
-    except (TableError, OSError) as exc:
-        if isinstance(exc, TableError):
-            report.errors.append(exc.as_row_error())
-        else:
-            report.error(0, "", f"Cannot read the file: {exc}.")
+    table = read_file(path=path, data=data, name=name)
+    if table.errors:
+        report.errors.extend(table.errors)
         return report
     return _import_table(actor=actor, table=table, dry_run=dry_run, report=report)
 

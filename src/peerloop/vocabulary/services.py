@@ -15,10 +15,10 @@ from django.utils.text import slugify
 
 from peerloop.core.roles import Actor
 from peerloop.core.services import audit_record
+from peerloop.core.tabular import looks_like_formula
 from peerloop.vocabulary import queries
 from peerloop.vocabulary.importing import vocabulary_import, vocabulary_import_file
 from peerloop.vocabulary.models import CompanyValue, Segment, TaggedItem, Topic
-from peerloop.vocabulary.tabular import looks_like_formula
 from peerloop.vocabulary.terms import MAX_TERM_LENGTH, clean_term, normalize_synonyms, parent_cycle, term_key
 
 __all__ = [

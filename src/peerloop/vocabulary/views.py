@@ -1,29 +1,24 @@
 """Web pages of the vocabulary: the topic tree, segments and values; admins edit and import."""
 
-from datetime import timedelta
-from pathlib import Path
-import uuid
-
-from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 from django.forms import Form
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_POST
 
+from peerloop.core import staging
 from peerloop.core.permissions import NotFound
 from peerloop.vocabulary import permissions, queries, services
 from peerloop.vocabulary.forms import ImportForm, NamedForm, TopicForm
 from peerloop.vocabulary.models import CompanyValue, Segment, Topic
 
 FIELD_ALIASES = {"parent_id": "parent", "topic_id": None, "id": None}
-PENDING_TTL = timedelta(days=1)
-PENDING_KEY = "vocabulary_import"
+# A previewed file waits here (and in the session under this key) until it is applied.
+STAGING_KEY = "vocabulary_import"
+STAGING_FOLDER = "imports/vocabulary"
 
 
 def add_errors(form: Form, exc: ValidationError) -> None:
@@ -257,47 +252,6 @@ def value_delete(request: HttpRequest, value_id: int) -> HttpResponse:
 # --- import -------------------------------------------------------------------------
 
 
-def _pending_sweep() -> None:
-    """Forget previews nobody applied within a day."""
-    cutoff = timezone.now() - PENDING_TTL
-    try:
-        _, names = default_storage.listdir("imports/vocabulary")
-    except FileNotFoundError:
-        return
-    for name in names:
-        path = f"imports/vocabulary/{name}"
-        try:
-            if default_storage.get_modified_time(path) < cutoff:
-                default_storage.delete(path)
-        except (FileNotFoundError, NotImplementedError):
-            continue
-
-
-def _pending_save(request: HttpRequest, upload_name: str, data: bytes) -> str:
-    """Keep an uploaded file between its preview and its apply; returns the token."""
-    _pending_discard(request)
-    _pending_sweep()
-    token = uuid.uuid4().hex
-    suffix = Path(upload_name).suffix.lower()[:8]
-    path = default_storage.save(f"imports/vocabulary/{token}{suffix}", ContentFile(data))
-    request.session[PENDING_KEY] = {"token": token, "path": path, "name": upload_name[:200]}
-    return token
-
-
-def _pending_load(request: HttpRequest, token: str) -> tuple[str, bytes] | None:
-    pending = request.session.get(PENDING_KEY)
-    if not pending or pending.get("token") != token or not default_storage.exists(pending["path"]):
-        return None
-    with default_storage.open(pending["path"], "rb") as handle:
-        return pending["name"], handle.read()
-
-
-def _pending_discard(request: HttpRequest) -> None:
-    pending = request.session.pop(PENDING_KEY, None)
-    if pending and default_storage.exists(pending["path"]):
-        default_storage.delete(pending["path"])
-
-
 @require_http_methods(["GET", "POST"])
 def import_view(request: HttpRequest) -> HttpResponse:
     """Upload, preview every error by line and column, then apply in one transaction."""
@@ -306,14 +260,16 @@ def import_view(request: HttpRequest) -> HttpResponse:
     context: dict = {"nav": "vocabulary", "form": ImportForm(), "report": None}
     status = 200
     if request.method == "POST" and request.POST.get("action") == "apply":
-        loaded = _pending_load(request, request.POST.get("token", ""))
-        if loaded is None:
+        token = request.POST.get("token", "")
+        staged = staging.staged_get(request.session, default_storage, key=STAGING_KEY, token=token)
+        if staged is None:
             messages.error(request, "That preview has expired. Upload the file again.")
             return redirect("vocabulary:import")
-        name, data = loaded
+        name = staged.name
+        data = staging.staged_read(default_storage, staged)
         report = services.vocabulary_import_file(actor=actor, data=data, name=name, dry_run=False)
         if report.ok:
-            _pending_discard(request)
+            staging.discard(request.session, default_storage, key=STAGING_KEY)
             messages.success(
                 request,
                 f"Imported {name}: {report.created} created, {report.updated} updated, {report.unchanged} unchanged.",
@@ -326,14 +282,22 @@ def import_view(request: HttpRequest) -> HttpResponse:
         context["form"] = form
         if form.is_valid():
             upload = form.cleaned_data["file"]
-            if upload.size > getattr(settings, "PEERLOOP_IMPORT_MAX_BYTES", 64 * 1024 * 1024):
+            if upload.size > staging.max_upload_bytes():
                 form.add_error("file", "The file is too large.")
                 return render(request, "vocabulary/import.html", context, status=413)
             data = upload.read()
             report = services.vocabulary_import_file(actor=actor, data=data, name=upload.name, dry_run=True)
             context.update(report=report, file_name=upload.name)
             if report.ok:
-                context["token"] = _pending_save(request, upload.name, data)
+                staged = staging.stage(
+                    request.session,
+                    default_storage,
+                    key=STAGING_KEY,
+                    folder=STAGING_FOLDER,
+                    name=upload.name,
+                    content=data,
+                )
+                context["token"] = staged.token
             else:
                 status = 400
         else:

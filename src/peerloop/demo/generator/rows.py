@@ -6,6 +6,7 @@ import random
 
 from peerloop.demo.generator import data
 from peerloop.demo.generator.data import TopicSpec
+from peerloop.people.columns import COLUMNS
 
 MIN_PEOPLE = 30
 MAX_LEVEL = 8
@@ -23,24 +24,7 @@ METRIC_MONTHS = 12
 TEAM_SPLIT = 150  # a department with more people than this is cut into teams
 TEAM_SIZE = 50
 CLUSTER_SPLIT = 600  # operations and customer success go regional above this many per cluster
-IMPORT_COLUMNS = (
-    "email",
-    "external_id",
-    "name",
-    "title",
-    "role_family",
-    "level",
-    "unit",
-    "unit_parent",
-    "region",
-    "location",
-    "timezone",
-    "manager_email",
-    "skills",
-    "topics",
-    "kind",
-    "active",
-)
+IMPORT_COLUMNS = COLUMNS  # the directory's import format, of PersonRow.as_import_row
 
 
 @dataclass(frozen=True)

@@ -4,18 +4,13 @@ Everything here reads; the writes live in ``peerloop.people.services``
 (person_import, person_import_file).
 """
 
-from peerloop.people.importing.formats import decode, expected_headers, read_bytes, read_file, read_rows
+from peerloop.core.tabular import Row, RowError, Table, cell_for_export, cell_from_import
+from peerloop.people.columns import COLUMNS, REQUIRED
+from peerloop.people.importing.formats import PEOPLE, expected_headers, read_rows
 from peerloop.people.importing.plan import ImportPlan, Key, PlannedUpdate, plan_import
 from peerloop.people.importing.rows import (
-    COLUMNS,
-    REQUIRED,
-    ImportReport,
-    ParsedSource,
+    PersonImportReport,
     PersonRow,
-    RowError,
-    SourceRow,
-    cell_for_export,
-    cell_from_import,
     code_for,
     is_email,
     known_timezones,
@@ -25,26 +20,24 @@ from peerloop.people.importing.rows import (
 
 __all__ = [
     "COLUMNS",
+    "PEOPLE",
     "REQUIRED",
     "ImportPlan",
-    "ImportReport",
     "Key",
-    "ParsedSource",
+    "PersonImportReport",
     "PersonRow",
     "PlannedUpdate",
+    "Row",
     "RowError",
-    "SourceRow",
+    "Table",
     "cell_for_export",
     "cell_from_import",
     "code_for",
-    "decode",
     "expected_headers",
     "is_email",
     "known_timezones",
     "normalize_row",
     "plan_import",
-    "read_bytes",
-    "read_file",
     "read_rows",
     "split_list",
 ]

@@ -5,17 +5,9 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from peerloop.people.importing.rows import (
-    COLUMNS,
-    PROGRESS_EVERY,
-    ImportReport,
-    ParsedSource,
-    PersonRow,
-    RowError,
-    SourceRow,
-    code_for,
-    normalize_row,
-)
+from peerloop.core.tabular import Row, RowError, Table
+from peerloop.people.columns import COLUMNS
+from peerloop.people.importing.rows import PROGRESS_EVERY, PersonImportReport, PersonRow, code_for, normalize_row
 from peerloop.people.models import Person, Region, Unit
 from peerloop.people.orgchart import depths, find_manager_cycles, format_chain
 from peerloop.vocabulary.queries import topic_resolve
@@ -64,7 +56,7 @@ class PlannedUpdate:
 class ImportPlan:
     """Everything an apply needs, decided before the first write."""
 
-    report: ImportReport
+    report: PersonImportReport
     columns: set[str]
     creates: list[PersonRow] = field(default_factory=list)  # managers before their reports
     updates: list[PlannedUpdate] = field(default_factory=list)
@@ -117,7 +109,7 @@ class _Places:
         return self.id_to_code.get(pk) if pk is not None else None
 
 
-def _consume(rows: list[SourceRow], total: int, progress: Callable[[int, int], None] | None) -> Iterable[SourceRow]:
+def _consume(rows: list[Row], total: int, progress: Callable[[int, int], None] | None) -> Iterable[Row]:
     """Hand out the rows, releasing each once taken (the plan keeps its own copy)."""
     for position in range(len(rows)):
         yield rows[position]
@@ -132,7 +124,7 @@ def _existing_people() -> list[Existing]:
 
 
 def plan_import(
-    source: ParsedSource, *, deactivate_missing: bool, progress: Callable[[int, int], None] | None = None
+    source: Table, *, deactivate_missing: bool, progress: Callable[[int, int], None] | None = None
 ) -> ImportPlan:
     """Check every row against the file and the database and decide what to write.
 
@@ -140,7 +132,7 @@ def plan_import(
     preview lists them all at once.
     """
     columns = {c for c in source.columns if c in COLUMNS}
-    report = ImportReport(dry_run=True, rows=len(source.rows), errors=list(source.errors))
+    report = PersonImportReport(dry_run=True, rows=len(source.rows), errors=list(source.errors))
     plan = ImportPlan(report=report, columns=columns)
     errors = report.errors
     total = len(source.rows)

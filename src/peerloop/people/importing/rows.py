@@ -1,41 +1,20 @@
-"""The import's row format, its report, and the checks of one row on its own.
+"""The people import's rows and report, and the checks of one row on its own.
 
-The format is the contract of contracts.md: a CSV header or JSON keys among
-:data:`COLUMNS`.
+The format is a CSV header or JSON keys among ``peerloop.people.columns.COLUMNS``.
 """
 
-from collections.abc import Mapping
 from dataclasses import dataclass, field
 from functools import cache, lru_cache
-import re
-from typing import Any, NamedTuple
+from typing import ClassVar
 import zoneinfo
 
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.utils.text import slugify
 
+from peerloop.core.tabular import ImportReport, Row, RowError
 from peerloop.people.models import MAX_LEVEL, Person
 
-COLUMNS = (
-    "email",
-    "external_id",
-    "name",
-    "title",
-    "role_family",
-    "level",
-    "unit",
-    "unit_parent",
-    "region",
-    "location",
-    "timezone",
-    "manager_email",
-    "skills",
-    "topics",
-    "kind",
-    "active",
-)
-REQUIRED = ("email", "name")
 MAX_LENGTHS = {
     "email": 254,
     "external_id": 64,
@@ -52,62 +31,24 @@ TRUE_WORDS = frozenset({"true", "yes", "y", "1", "active"})
 FALSE_WORDS = frozenset({"false", "no", "n", "0", "inactive"})
 BOOLEAN_WORDS = TRUE_WORDS | FALSE_WORDS
 KINDS = frozenset(Person.Kind.values)
-# Spreadsheets run a cell starting with one of these as a formula (OWASP CSV injection).
-FORMULA_START = ("=", "+", "-", "@")
-_ESCAPED_FORMULA = re.compile(r"^'+[=+\-@]")
-_FORMULA_LIKE = re.compile(r"^'*[=+\-@]")
-OTHER_DELIMITERS = {";": "semicolons", "\t": "tabs", "|": "pipes"}
-MAX_ERRORS_PER_FILE = 100_000
 PROGRESS_EVERY = 5_000
 
 
-class RowError(NamedTuple):
-    """One problem: the line of the file (or the position of the row), the column, what is wrong."""
-
-    line: int
-    column: str
-    message: str
-
-    def __str__(self) -> str:
-        where = f"line {self.line}" if self.line else "file"
-        if self.column:
-            where += f", column {self.column}"
-        return f"{where}: {self.message}"
-
-
 @dataclass
-class ImportReport:
-    """What an import did (or, in a dry run, would do).
+class PersonImportReport(ImportReport):
+    """What a people import did (or, in a dry run, would do), with the units and
+    regions it creates."""
 
-    ``errors`` holds every problem found; when it is not empty nothing was written.
-    """
-
-    dry_run: bool
-    rows: int = 0
-    created: int = 0
-    updated: int = 0
-    unchanged: int = 0
-    deactivated: int = 0
     units_created: list[str] = field(default_factory=list)
     regions_created: list[str] = field(default_factory=list)
-    errors: list[RowError] = field(default_factory=list)
+    shown_errors: ClassVar[int] = 1_000
 
-    @property
-    def ok(self) -> bool:
-        return not self.errors
-
-    def as_dict(self) -> dict[str, Any]:
-        return {
-            "dry_run": self.dry_run,
-            "rows": self.rows,
-            "created": self.created,
-            "updated": self.updated,
-            "unchanged": self.unchanged,
-            "deactivated": self.deactivated,
-            "units_created": list(self.units_created),
-            "regions_created": list(self.regions_created),
-            "errors": [{"line": e.line, "column": e.column, "message": e.message} for e in self.errors],
-        }
+    def as_dict(self) -> dict:
+        result = super().as_dict()
+        errors = result.pop("errors")
+        result.update(units_created=list(self.units_created), regions_created=list(self.regions_created))
+        result["errors"] = errors
+        return result
 
     def summary(self) -> str:
         if self.errors:
@@ -125,37 +66,6 @@ class ImportReport:
         if self.regions_created:
             text += f"; new regions: {', '.join(self.regions_created)}"
         return text + ("" if not self.dry_run else " (preview: nothing written)")
-
-
-@dataclass(slots=True)
-class SourceRow:
-    """A row as read from the source, with the line it starts on.
-
-    The cells are kept as a tuple beside the source's shared column names (a dict per
-    row would cost a large file hundreds of megabytes).
-    """
-
-    line: int
-    keys: tuple[str, ...]
-    cells: tuple[str, ...]
-    invalid: bool = False  # the row had an error while being read
-
-    @classmethod
-    def of(cls, line: int, values: Mapping[str, str], *, invalid: bool = False) -> "SourceRow":
-        return cls(line, tuple(values), tuple(values.values()), invalid)
-
-    @property
-    def values(self) -> dict[str, str]:
-        return dict(zip(self.keys, self.cells, strict=True))
-
-
-@dataclass
-class ParsedSource:
-    """The rows of a file (or of a list of mappings) and the problems found reading it."""
-
-    rows: list[SourceRow] = field(default_factory=list)
-    columns: set[str] = field(default_factory=set)
-    errors: list[RowError] = field(default_factory=list)
 
 
 @dataclass(slots=True)
@@ -186,26 +96,6 @@ class PersonRow:
 # Cells
 
 
-def cell_for_export(value: str) -> str:
-    """Neutralize a cell a spreadsheet would run as a formula, by prefixing a single quote.
-
-    Values already starting with quotes before a formula character get one more, so
-    :func:`cell_from_import` (which strips exactly one) gives back the original.
-    """
-    return "'" + value if _FORMULA_LIKE.match(value) else value
-
-
-def cell_from_import(value: str) -> str:
-    """The inverse of :func:`cell_for_export`: strip one neutralizing quote. Never evaluates anything."""
-    value = value.strip()
-    return value[1:] if _ESCAPED_FORMULA.match(value) else value
-
-
-def header_key(raw: str) -> str:
-    """Headers are read leniently: "Manager email" and "manager-email" mean manager_email."""
-    return re.sub(r"[\s\-]+", "_", raw.strip().lstrip("\ufeff").lower())
-
-
 def split_list(value: str) -> list[str]:
     """A ";"-separated cell as a list, blanks dropped, order and first spelling kept."""
     seen: set[str] = set()
@@ -216,19 +106,6 @@ def split_list(value: str) -> list[str]:
             seen.add(item.lower())
             items.append(item)
     return items
-
-
-def value_to_text(value: Any) -> str | None:
-    """A JSON value as the text of a cell, or None when it cannot be one (objects)."""
-    if value is None:
-        return ""
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, int | float | str):
-        return str(value)
-    if isinstance(value, list) and all(isinstance(item, str | int | float) for item in value):
-        return ";".join(str(item) for item in value)
-    return None
 
 
 @lru_cache(maxsize=4096)
@@ -256,7 +133,7 @@ def known_timezones() -> frozenset[str]:
 # Rows
 
 
-def normalize_row(source: SourceRow, errors: list[RowError]) -> PersonRow:
+def normalize_row(source: Row, errors: list[RowError]) -> PersonRow:
     """Check and normalize one row on its own (no database); problems go to ``errors``."""
     values = source.values
     line = source.line

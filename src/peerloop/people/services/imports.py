@@ -15,16 +15,8 @@ from django.utils import timezone
 from peerloop.accounts import services as account_services
 from peerloop.core.roles import Actor
 from peerloop.core.services import audit_record
-from peerloop.people.importing import (
-    ImportPlan,
-    ImportReport,
-    Key,
-    ParsedSource,
-    RowError,
-    plan_import,
-    read_file,
-    read_rows,
-)
+from peerloop.core.tabular import RowError, Table, read_file
+from peerloop.people.importing import PEOPLE, ImportPlan, Key, PersonImportReport, plan_import, read_rows
 from peerloop.people.models import Person, Region, Unit
 
 Progress = Callable[[int, int], None]
@@ -41,7 +33,7 @@ def person_import(
     dry_run: bool,
     deactivate_missing: bool = False,
     progress: Progress | None = None,
-) -> ImportReport:
+) -> PersonImportReport:
     """Import people from rows (mappings of the import columns to text).
 
     Every row is checked first; with any error nothing is written and the report lists
@@ -64,33 +56,36 @@ def person_import(
 def person_import_file(
     *,
     actor: Actor,
-    path: Path,
+    path: Path | None = None,
+    data: bytes | None = None,
+    name: str = "",
     dry_run: bool,
     deactivate_missing: bool = False,
     progress: Progress | None = None,
-) -> ImportReport:
-    """Import people from a CSV or JSON file (a list of objects or JSON Lines), told
-    apart by content. Errors name the file's line and column, including a file that is
-    not UTF-8 ("not UTF-8: byte 0xe9 at line 3"). Otherwise as :func:`person_import`."""
+) -> PersonImportReport:
+    """Import people from a CSV or JSON file (a list of objects or JSON Lines), given as
+    a path or as bytes (with its file name). Errors name the file's line and column,
+    including a file that is not UTF-8 ("not UTF-8: byte 0xe9 at line 3"). Otherwise
+    as :func:`person_import`."""
     return _import(
         actor=actor,
-        source=read_file(Path(path)),
+        source=read_file(path=path, data=data, name=name, dialect=PEOPLE),
         dry_run=dry_run,
         deactivate_missing=deactivate_missing,
         progress=progress,
-        label=Path(path).name,
+        label=name or (Path(path).name if path is not None else ""),
     )
 
 
 def _import(
     *,
     actor: Actor,
-    source: ParsedSource,
+    source: Table,
     dry_run: bool,
     deactivate_missing: bool,
     progress: Progress | None,
     label: str,
-) -> ImportReport:
+) -> PersonImportReport:
     total = len(source.rows)
     if progress is not None:
         progress(0, total)
