@@ -50,7 +50,9 @@ def demo(args: list[str]) -> int:
         return 1
     if run(peerloop, "demo", "--if-empty", env=env):
         return 1
-    return run(peerloop, "serve", *args, env=env)
+    # Become the server, so Ctrl+C and SIGTERM reach it (and it stops its children).
+    print(f"$ {peerloop} serve {' '.join(args)}", flush=True)
+    os.execve(peerloop, [str(peerloop), "serve", *args], env)
 
 
 STEPS = [

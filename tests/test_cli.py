@@ -63,5 +63,10 @@ def test_serve_answers_over_http(tmp_path):
         assert status == 200
         assert "Peerloop" in body
     finally:
+        children = subprocess.run(["pgrep", "-P", str(server.pid)], capture_output=True, text=True).stdout.split()
         server.terminate()
         server.wait(timeout=20)
+    # SIGTERM stops the whole tree: neither the web server nor the consumer is left behind.
+    assert len(children) == 2
+    for pid in children:
+        assert not Path(f"/proc/{pid}").exists() or "zombie" in Path(f"/proc/{pid}/status").read_text().lower()

@@ -46,6 +46,13 @@ class Command(BaseCommand):
             ]
         )
         children.append(web)
+
+        def stop(signum: int, frame: object) -> None:
+            raise KeyboardInterrupt
+
+        # A supervisor (systemd, a container runtime, a test) stops us with SIGTERM:
+        # take the web server and the consumer down with us instead of orphaning them.
+        signal.signal(signal.SIGTERM, stop)
         try:
             web.wait()
         except KeyboardInterrupt:
