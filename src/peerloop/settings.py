@@ -69,7 +69,7 @@ LOGIN_REDIRECT_URL = "web:home"
 LOGOUT_REDIRECT_URL = "accounts:login"
 # accounts cannot read the directory (it is the older module): this newer module's
 # function gives a directory person without a login one when they ask for a password link.
-PEERLOOP_LOGIN_PROVISIONER = "peerloop.spaces.services.person_login_ensure"
+PEERLOOP_LOGIN_PROVISIONER = "peerloop.people.services.person_login_ensure"
 # Where links in emails point when no request tells (commands, background work).
 PEERLOOP_SITE_URL = env("PEERLOOP_SITE_URL", "http://127.0.0.1:8000")
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"

@@ -40,7 +40,6 @@ __all__ = [
     "membership_add",
     "membership_remove",
     "membership_set_role",
-    "person_login_ensure",
     "space_archive",
     "space_create",
     "space_update",
@@ -383,28 +382,6 @@ def invitation_revoke(*, actor: Actor, invitation_id: int) -> None:
         object_repr=invitation.space.name,
         changes={"email": invitation.email, "invitation_id": invitation.pk},
     )
-
-
-def person_login_ensure(*, email: str) -> int | None:
-    """Give the active directory person of ``email`` a login if they have none yet
-    (site role member for employees, guest for guests) and return its user id; None
-    when the directory has no active person with that address.
-
-    accounts cannot read the directory (it is the older module), so the password
-    reset page reaches this through settings.PEERLOOP_LOGIN_PROVISIONER: that is how
-    imported people activate their account.
-    """
-    email = account_services.email_normalize(email)
-    person = people_queries.person_for_email(email=email)
-    if person is None or not person.active:
-        return None
-    if person.user_id is not None:
-        return person.user_id
-    with transaction.atomic():
-        role = SiteRole.GUEST if person.kind == "guest" else SiteRole.MEMBER
-        user = account_services.user_ensure(email=email, role=role)
-        people_services.person_link_user(person_id=person.pk, user_id=user.pk)
-    return user.pk
 
 
 def invitation_accept(*, token: str, name: str = "", password: str = "") -> Any:

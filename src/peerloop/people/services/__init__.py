@@ -12,7 +12,7 @@ from django.core.validators import validate_email
 from django.db import transaction
 
 from peerloop.accounts import services as account_services
-from peerloop.core.roles import Actor
+from peerloop.core.roles import Actor, SiteRole
 from peerloop.core.services import audit_record
 from peerloop.people.importing import code_for, known_timezones, split_list
 from peerloop.people.models import MAX_LEVEL, Person, Region, Unit
@@ -355,6 +355,28 @@ def region_create(*, actor: Actor, name: str, code: str | None = None) -> Region
     return region
 
 
+def person_login_ensure(*, email: str) -> int | None:
+    """Give the active directory person of ``email`` a login if they have none yet
+    (site role member for employees, guest for guests) and return its user id; None
+    when the directory has no active person with that address.
+
+    accounts cannot read the directory (it is the older module), so the password
+    reset page reaches this through settings.PEERLOOP_LOGIN_PROVISIONER: that is how
+    imported people activate their account (docs/adr/0006-activating-imported-people.md).
+    """
+    email = account_services.email_normalize(email)
+    person = Person.objects.filter(email=email).first()
+    if person is None or not person.active:
+        return None
+    if person.user_id is not None:
+        return person.user_id
+    with transaction.atomic():
+        role = SiteRole.GUEST if person.kind == "guest" else SiteRole.MEMBER
+        user = account_services.user_ensure(email=email, role=role)
+        person_link_user(person_id=person.pk, user_id=user.pk)
+    return user.pk
+
+
 __all__ = [
     "person_create",
     "person_deactivate",
@@ -362,6 +384,7 @@ __all__ = [
     "person_import",
     "person_import_file",
     "person_link_user",
+    "person_login_ensure",
     "person_update",
     "region_create",
     "unit_create",
