@@ -40,6 +40,8 @@ INSTALLED_APPS = [
     "peerloop.people",
     "peerloop.spaces",
     "peerloop.programs",
+    "peerloop.notifications",
+    "peerloop.matching",
     "peerloop.web",
     "peerloop.demo",
 ]

@@ -10,6 +10,8 @@ urlpatterns = [
     path("vocabulary/", include("peerloop.vocabulary.urls")),
     path("spaces/", include("peerloop.spaces.urls")),
     path("programs/", include("peerloop.programs.urls")),
+    path("matching/", include("peerloop.matching.urls")),
+    path("notifications/", include("peerloop.notifications.urls")),
     path("api/v1/", api.urls),
     path("django-admin/", admin.site.urls),
 ]

@@ -4,6 +4,8 @@ from ninja import NinjaAPI
 
 from peerloop.accounts.api import router as accounts_router
 from peerloop.core.api import router as core_router
+from peerloop.matching.api import router as matching_router
+from peerloop.notifications.api import router as notifications_router
 from peerloop.people.api import router as people_router
 from peerloop.programs.api import router as programs_router
 from peerloop.spaces.api import router as spaces_router
@@ -17,3 +19,5 @@ def mount(api: NinjaAPI) -> None:
     api.add_router("/", programs_router)
     api.add_router("/", core_router)
     api.add_router("/", accounts_router)
+    api.add_router("/", matching_router)
+    api.add_router("/", notifications_router)
