@@ -155,3 +155,15 @@ def test_only_admins_read_the_audit_log(client_as, world, role, status):
     response = client_as(role).get("/api/v1/audit")
     assert response.status_code == status
     assert "someone@example.org" not in response.content.decode()
+
+
+@pytest.mark.django_db
+def test_interaction_filters_with_far_offsets_are_moved_to_utc(client_as):
+    client = client_as("admin")
+    response = client.get("/api/v1/interactions", {"since": "2249-03-25T01:50:00+19:11"})
+    assert response.status_code == 200
+    assert response.json()["items"] == []
+    # A time at the calendar's edge that UTC would push out of range is a clear 422.
+    response = client.get("/api/v1/interactions", {"since": "0001-01-01T00:00:00+05:00"})
+    assert response.status_code == 422
+    assert response["Content-Type"] == "application/problem+json"

@@ -7,6 +7,7 @@ import uuid
 from django.http import HttpRequest
 from django.utils import timezone
 from ninja import Field, Query, Router, Schema
+from ninja.errors import HttpError
 from ninja.pagination import LimitOffsetPagination, paginate
 
 from peerloop.core import permissions
@@ -18,10 +19,19 @@ MAX_ID = 2**63 - 1
 
 
 def aware(value: datetime | None) -> datetime | None:
-    """Datetimes given without a zone are UTC."""
-    if value is not None and timezone.is_naive(value):
+    """The datetime in UTC; one given without a zone is taken as UTC.
+
+    PostgreSQL refuses offsets beyond ±15:59 that ISO 8601 lets a client send, so every
+    value is moved to UTC here; one that leaves the calendar on the way is a 422.
+    """
+    if value is None:
+        return None
+    if timezone.is_naive(value):
         return timezone.make_aware(value, UTC)
-    return value
+    try:
+        return value.astimezone(UTC)
+    except OverflowError:
+        raise HttpError(422, "That date and time is out of range.") from None
 
 
 class InteractionOut(Schema):
