@@ -58,7 +58,7 @@ class RoundIn(Schema):
     setup_id: int
 
 
-class MemberOut(Schema):
+class MatchMemberOut(Schema):
     person_id: int
     name: str
     reasons: list[str]
@@ -70,7 +70,7 @@ class MatchOut(Schema):
     reasons: list[str]
     agenda: str
     meeting_suggested_at: datetime | None
-    members: list[MemberOut]
+    members: list[MatchMemberOut]
 
 
 class UnmatchedOut(Schema):

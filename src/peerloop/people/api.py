@@ -124,7 +124,7 @@ class RegionOut(Schema):
     people_count: int = Field(0, description="Active people in the region")
 
 
-class ImportIn(Schema):
+class PersonImportIn(Schema):
     rows: list[dict[str, Any]] = Field(
         description="Objects with the import columns: email and name required; external_id, title, role_family, "
         "level, unit, unit_parent, region, location, timezone, manager_email, skills, topics, kind, active"
@@ -231,7 +231,7 @@ def region_detail(request: HttpRequest, region_id: Id) -> Region:
     summary="Import people (preview by default)",
     openapi_extra={"responses": {422: {"description": "The rows have errors: nothing was written"}}},
 )
-def person_import(request: HttpRequest, payload: ImportIn) -> Any:
+def person_import(request: HttpRequest, payload: PersonImportIn) -> Any:
     """Check (``dry_run``, the default) or apply rows in the import format. With any
     error nothing is written, and the answer is a 422 problem listing every error by
     row (its position, from 1) and column. Applying is atomic and idempotent."""

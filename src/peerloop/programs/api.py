@@ -30,7 +30,7 @@ def _actor(request: HttpRequest) -> Actor:
 # --- schemas --------------------------------------------------------------------------
 
 
-class PersonRef(Schema):
+class ProgramPersonRef(Schema):
     id: int
     name: str
 
@@ -45,8 +45,8 @@ class ProgramOut(Schema):
     mechanisms: list[str]
     audience_filter: dict[str, Any]
     audience_space_id: int | None
-    owner: PersonRef
-    sponsor: PersonRef | None
+    owner: ProgramPersonRef
+    sponsor: ProgramPersonRef | None
     starts_on: date | None
     ends_on: date | None
     kpi_count: int = 0
@@ -144,7 +144,7 @@ class ValueFilters(Schema):
     since: date | None = Field(None, description="Periods starting on or after this date")
 
 
-class ImportIn(Schema):
+class MetricValueImportIn(Schema):
     rows: list[dict[str, Any]] = Field(
         ..., description="Objects with metric, unit or person, period_start, period_end, value"
     )
@@ -292,7 +292,7 @@ def metric_values(request: HttpRequest, metric_id: int, filters: Query[ValueFilt
 
 
 @router.post("/metric-values/import", response=ImportOut, summary="Import metric values (program owners, admins)")
-def metric_values_import(request: HttpRequest, payload: ImportIn) -> dict[str, Any]:
+def metric_values_import(request: HttpRequest, payload: MetricValueImportIn) -> dict[str, Any]:
     """Rows are numbered from 1; with errors nothing is written and the answer is a
     422 whose ``errors`` name each row and column."""
     actor = _actor(request)

@@ -19,7 +19,7 @@ from peerloop.spaces.models import Membership, Space
 router = Router(tags=["spaces"])
 
 
-class TopicRef(Schema):
+class SpaceTopicRef(Schema):
     id: int
     name: str
     slug: str
@@ -32,7 +32,7 @@ class SpaceOut(Schema):
     slug: str
     description: str
     goals: str
-    topics: list[TopicRef]
+    topics: list[SpaceTopicRef]
     archived: bool
     member_count: int = 0
     my_role: str | None = Field(None, description="host, member, or null when I am not a member")
