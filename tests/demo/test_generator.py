@@ -194,8 +194,11 @@ def test_spaces_and_programs_of_the_default_demo(org):
     council = spaces["customer-council"]
     assert council.kind == "cocreation"
     assert "guest@example.com" in council.members
-    assert len(org.programs) == 3
-    assert all(len(p.kpis) == 2 for p in org.programs)
+    assert len(org.programs) == 4
+    measured = [p for p in org.programs if p.kpis]
+    assert [len(p.kpis) for p in measured] == [2, 2, 2]
+    everyone = next(p for p in org.programs if not p.kpis)
+    assert everyone.mechanisms == ("matching",) and everyone.audience_filter == {} and everyone.audience_space is None
 
 
 def test_the_same_seed_gives_byte_identical_output():

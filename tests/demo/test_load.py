@@ -12,6 +12,7 @@ from peerloop.accounts.models import User
 from peerloop.core.models import AuditEntry, Interaction
 from peerloop.demo.generator import DEMO_PASSWORD, HISTORY_DAYS, generate
 from peerloop.demo.load import DemoNotEmpty, demo_load
+from peerloop.matching.models import FollowUp, MatchingSetup, MatchMember, MatchRound
 from peerloop.people.models import Person, Region, Unit
 from peerloop.programs.models import Kpi, MetricValue, Program
 from peerloop.spaces.models import Membership, Space
@@ -56,7 +57,7 @@ def test_the_loader_writes_the_whole_organization(loaded):
     }
     assert Membership.objects.get(space__slug="customer-council", person__email="member@example.com").role == "host"
 
-    assert Program.objects.count() == 3 == report.programs
+    assert Program.objects.count() == 4 == report.programs
     assert Kpi.objects.count() == 6
     assert set(Program.objects.values_list("status", flat=True)) == {"active"}
     assert Program.objects.get(name="Customer voice loop").audience_space.slug == "customer-council"
@@ -64,15 +65,32 @@ def test_the_loader_writes_the_whole_organization(loaded):
     assert MetricValue.objects.count() == len(org.metric_values) == report.metric_values
     assert MetricValue.objects.filter(period_start__day=1).count() == report.metric_values
 
-    # The stream: the generated events (one row per target) plus one join per membership.
-    generated = sum(len(e.targets) for e in org.interactions())
+    # The stream: the generated events (one row per target) plus one join per membership;
+    # the modules' own demo activity (matching rounds, ...) adds kinds of its own.
+    events = list(org.interactions())
+    generated = sum(len(e.targets) for e in events)
     assert report.interactions == generated
-    assert Interaction.objects.exclude(kind="space.joined").count() == generated
+    assert Interaction.objects.filter(kind__in={e.kind for e in events}).count() == generated
     assert Interaction.objects.filter(kind="space.joined").count() == expected_members
     oldest = Interaction.objects.order_by("occurred_at").first()
     assert oldest.occurred_at >= now - timedelta(days=HISTORY_DAYS)
-    assert not Interaction.objects.exclude(kind="space.joined").filter(occurred_at__gt=now).exists()
+    assert not Interaction.objects.filter(kind__in={e.kind for e in events}, occurred_at__gt=now).exists()
     assert AuditEntry.objects.filter(action="people.import").count() == 1
+
+
+def test_the_demo_has_matching_rounds_with_follow_ups(loaded):
+    sales = Program.objects.get(name="Sales heads learn across regions")
+    everyone = Program.objects.get(name="Meet a peer across the company")
+    rounds = MatchRound.objects.filter(setup__program=sales).order_by("number")
+    assert [(r.number, r.status) for r in rounds] == [(1, "published"), (2, "published")]
+    member = Person.objects.get(email="member@example.com")
+    assert MatchMember.objects.filter(round=rounds[1], person=member, dropped=False).exists()
+    answered = FollowUp.objects.filter(match__round__setup__program=sales)
+    assert answered.filter(met=True, rating__gte=3).exists()
+    recorded = Interaction.objects.filter(kind="match.met", object_type="matching.match")
+    assert recorded.values("event_id").distinct().count() == FollowUp.objects.filter(met=True).count()
+    # The company-wide program waits for its owner to preview its first round.
+    assert MatchingSetup.objects.get(program=everyone).rounds.count() == 0
 
 
 def test_every_demo_login_works_with_its_role(loaded):

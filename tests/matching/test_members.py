@@ -8,6 +8,7 @@ import pytest
 
 from peerloop.core.models import Interaction
 from peerloop.core.permissions import NotFound, PermissionDenied
+from peerloop.core.roles import SYSTEM
 from peerloop.matching import services
 from peerloop.matching.models import FollowUp, IntroRequest, MatchMember, MatchPreference, MatchRound
 from peerloop.notifications.models import Notification
@@ -43,6 +44,16 @@ def test_followup_of_someone_elses_match_is_hidden(pair, world):
     _, _, match, _ = pair
     with pytest.raises(NotFound):
         services.followup_record(actor=actor_of(world.member), match_id=match.pk, met=True)
+
+
+def test_only_the_system_records_a_followup_on_someones_behalf(pair, world):
+    a, b, match, _ = pair
+    with pytest.raises(PermissionDenied):
+        services.followup_record(actor=owner_actor(world), match_id=match.pk, met=True, on_behalf_of=a.pk)
+    assert not FollowUp.objects.exists()
+    services.followup_record(actor=SYSTEM, match_id=match.pk, met=True, rating=3, on_behalf_of=b.pk)
+    assert FollowUp.objects.get(match=match).person_id == b.pk
+    assert Interaction.objects.get(kind="match.met").actor_id == b.pk
 
 
 def test_bad_rating_is_refused(pair):

@@ -185,6 +185,20 @@ def programs_for(builder: OrgBuilder) -> tuple[ProgramSpec, ...]:
             duration_months=12,
             kpis=("nps", "churn-rate"),
         ),
+        ProgramSpec(
+            name="Meet a peer across the company",
+            objective="Everyone meets a peer at their level in another unit every month.",
+            expected_outcomes="Four in five people meet their peer; half of them keep in touch.",
+            owner=owner,
+            sponsor=LOGIN_EMAILS["leader"],
+            mechanisms=("matching",),
+            audience_filter={},
+            audience_space=None,
+            status="active",
+            started_months_ago=1,
+            duration_months=12,
+            kpis=(),
+        ),
     )
 
 

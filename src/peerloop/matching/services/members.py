@@ -6,8 +6,8 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
-from peerloop.core.permissions import NotFound, require_internal, require_write
-from peerloop.core.roles import Actor
+from peerloop.core.permissions import NotFound, require, require_internal, require_write
+from peerloop.core.roles import SYSTEM, Actor
 from peerloop.core.services import interaction_record
 from peerloop.matching.models import FollowUp, Match, MatchMember, MatchPreference, MatchRound
 from peerloop.matching.services._common import UNSET, site_url
@@ -50,13 +50,26 @@ def _my_match(person_id: int, match_id: int) -> tuple[Match, list[int]]:
     return member.match, others
 
 
-def followup_record(*, actor: Actor, match_id: int, met: bool, rating: int | None = None, note: str = "") -> FollowUp:
+def followup_record(
+    *,
+    actor: Actor,
+    match_id: int,
+    met: bool,
+    rating: int | None = None,
+    note: str = "",
+    on_behalf_of: int | None = None,
+) -> FollowUp:
     """Record (or change) my follow-up of a match: did we meet, how good a fit (1-5), a note.
 
     The first "met" and the first rating go to the interaction stream ("match.met",
     "match.rated" weighted by the rating). A rating of 2 or less asks for a new partner
-    and blocks the pair (see :func:`repair_on_bad_fit`)."""
-    person_id = _me(actor)
+    and blocks the pair (see :func:`repair_on_bad_fit`). ``on_behalf_of`` (a person id) is
+    for the system alone: follow-ups answered elsewhere and loaded here, as the demo does."""
+    if on_behalf_of is not None:
+        require(actor == SYSTEM, message="Only the system records follow-ups on someone's behalf.")
+        person_id = on_behalf_of
+    else:
+        person_id = _me(actor)
     if rating is not None and (isinstance(rating, bool) or not isinstance(rating, int) or not 1 <= rating <= 5):
         raise ValidationError({"rating": "Rate the fit from 1 to 5."})
     note = str(note or "").strip()
