@@ -6,6 +6,7 @@ import networkx as nx
 import numpy as np
 import pytest
 
+from peerloop.matching import engine_pairs
 from peerloop.matching.engine import (
     RELAXED_SAME_UNIT,
     REPEAT_ALLOWED,
@@ -190,6 +191,28 @@ def test_quality_on_candidate_graphs_against_networkx(seed):
     graph = candidates(make_pool(rows), Criteria(), Constraints(), per_person=12, seed=seed)
     ours = match_pairs(graph, n, allow_trio=False)
     assert ours.weight >= 0.97 * exact_weight(graph)
+
+
+@given(st.integers(0, 2**31 - 1), st.integers(20, 400), st.floats(0.02, 0.3), st.booleans())
+@settings(max_examples=40, deadline=None)
+def test_the_incremental_local_search_matches_a_full_pass_every_round(seed, n, density, ties):
+    """Looking only at the edges whose gain may have changed gives exactly the matching that
+    looking at every edge every round gives (and so the same quality)."""
+    rng = np.random.default_rng(seed)
+    u, v = np.triu_indices(n, 1)
+    keep = rng.random(len(u)) < density
+    u, v = u[keep].astype(np.int32), v[keep].astype(np.int32)
+    weight = rng.choice([1.0, 2.0, 3.0], size=len(u)) if ties else rng.random(len(u)) * 10
+    graph = CandidateGraph(n, u, v, weight.astype(np.float64), np.zeros(len(u), dtype=np.uint32))
+    incremental = match_pairs(graph, n, seed=seed)
+    engine_pairs.INCREMENTAL = False
+    try:
+        full = match_pairs(graph, n, seed=seed)
+    finally:
+        engine_pairs.INCREMENTAL = True
+    assert np.array_equal(incremental.pairs, full.pairs)
+    assert np.array_equal(incremental.trios, full.trios)
+    assert incremental.weight == full.weight
 
 
 def everyone_valid(n, unit=None):

@@ -22,6 +22,7 @@ STOP_GAIN = 1e-4  # relative gain of a round below which the local search stops
 PERTURB_BUDGET = 2_000_000  # edges x rounds of iterated local search (none above 2M edges)
 PERTURB_ROUNDS = 40
 PERTURB_SHARE = 0.1
+INCREMENTAL = True  # rounds after the first look only at edges whose gain may have changed (False: all)
 TOP_FREE = 3  # best free neighbours kept per vertex: enough to skip the (at most two) excluded ones
 
 
@@ -134,15 +135,25 @@ def _weight(a: int, b: int, u, v, w, key_sorted, key_order, n) -> float:
 
 
 def _improve(n, u, v, w, src, dst, edge, mate, held, key_sorted, key_order, max_rounds) -> None:
-    """Local search: apply vertex-disjoint improving moves until none is left."""
+    """Local search: apply vertex-disjoint improving moves until none is left.
+
+    After the first round only the edges whose gain can have changed are looked at again: those
+    touching a vertex whose partner changed, or whose partner's best free neighbours changed (the
+    gain of u-v reads only held, mate and the free neighbours of mate[u] and mate[v]), plus the
+    improving edges that lost a conflict. A round over the whole graph runs whenever the 4-cycle
+    moves are switched on, so the result is the one a full pass every round would give.
+    """
     heaviest = np.zeros(n)
     np.maximum.at(heaviest, u, w)
     np.maximum.at(heaviest, v, w)
+    arc_start = np.searchsorted(src, np.arange(n + 1))  # the arcs of vertex x: arc_start[x]:arc_start[x + 1]
     cycles = False  # 4-cycles cost a lookup per move: looked for once the cheaper moves run dry
+    free_best, free_weight = _best_free(n, src, dst, edge, w, mate)
+    active: np.ndarray | None = None  # edges to look at; None: all of them
     for _ in range(max_rounds):
         before = float(held.sum())
-        free_best, free_weight = _best_free(n, src, dst, edge, w, mate)
-        open_edges = np.flatnonzero(mate[u] != v)
+        pool = np.arange(len(u)) if active is None else active
+        open_edges = pool[mate[u[pool]] != v[pool]]
         eu, ev, ew = u[open_edges], v[open_edges], w[open_edges]
         mu, mv = mate[eu], mate[ev]
         gain = ew - held[eu] - held[ev]
@@ -153,7 +164,11 @@ def _improve(n, u, v, w, src, dst, edge, mate, held, key_sorted, key_order, max_
         bound += np.where(mv >= 0, free_weight[0][np.maximum(mv, 0)], 0)
         maybe = np.flatnonzero(bound > tol)
         if len(maybe) == 0:
-            return
+            if active is None:
+                return
+            active = None  # nothing left among the changed edges: confirm over the whole graph
+            continue
+        open_edges = open_edges[maybe]
         eu, ev, ew, mu, mv, gain, tol = eu[maybe], ev[maybe], ew[maybe], mu[maybe], mv[maybe], gain[maybe], tol[maybe]
         zu, zu_w = _pick(free_best, free_weight, mu, (ev,))
         zv, zv_w = _pick(free_best, free_weight, mv, (eu, zu))
@@ -165,6 +180,9 @@ def _improve(n, u, v, w, src, dst, edge, mate, held, key_sorted, key_order, max_
         gain = gain + np.where(cycle, cycle_w, zu_w + zv_w)
         good = np.flatnonzero(gain > tol)
         if len(good) == 0:
+            if active is not None:
+                active = None
+                continue
             if cycles:
                 return
             cycles = True
@@ -185,6 +203,7 @@ def _improve(n, u, v, w, src, dst, edge, mate, held, key_sorted, key_order, max_
         a_cycle = cycle[good][accepted]
         a_cycle_w = cycle_w[good][accepted]
         a_zu_w, a_zv_w = zu_w[good][accepted], zv_w[good][accepted]
+        was_free = mate < 0
         for side_m, side_z, side_w in ((a_mu, a_zu, a_zu_w), (a_mv, a_zv, a_zv_w)):
             freed = side_m[side_m >= 0]
             mate[freed] = -1
@@ -196,19 +215,57 @@ def _improve(n, u, v, w, src, dst, edge, mate, held, key_sorted, key_order, max_
         held[a_mu[a_cycle]] = held[a_mv[a_cycle]] = a_cycle_w[a_cycle]
         mate[a_u], mate[a_v] = a_v, a_u
         held[a_u] = held[a_v] = a_w
+        moved = members[:, accepted].ravel()
+        moved = _distinct(moved[moved >= 0], n)
+        # Best free neighbours change only around the vertices that became free or taken.
+        flipped = moved[was_free[moved] != (mate[moved] < 0)]
+        around = _distinct(dst[_arcs_of(flipped, arc_start)], n)
+        changed_free = _best_free_update(around, arc_start, dst, edge, w, mate, free_best, free_weight)
+        partners = mate[changed_free]
+        dirty = _distinct(np.concatenate([moved, partners[partners >= 0]]), n)
+        lost = open_edges[good[~accepted]]
+        active = _distinct(np.concatenate([edge[_arcs_of(dirty, arc_start)], lost]), len(u)) if INCREMENTAL else None
         # The last rounds add a few hundredths of a percent each: stop when a round adds < STOP_GAIN.
         if float(held.sum()) - before < STOP_GAIN * before:
             if cycles:
                 return
             cycles = True
+            active = None
+
+
+def _distinct(values: np.ndarray, size: int) -> np.ndarray:
+    """The distinct values (all in 0..size-1), sorted: a mask is cheaper than np.unique's sort or hash."""
+    seen = np.zeros(size, dtype=bool)
+    seen[values] = True
+    return np.flatnonzero(seen)
+
+
+def _arcs_of(vertices: np.ndarray, arc_start: np.ndarray) -> np.ndarray:
+    """The indices of the arcs leaving each of ``vertices`` (arcs are sorted by their source)."""
+    if len(vertices) == 0:
+        return np.empty(0, dtype=np.int64)
+    lo, hi = arc_start[vertices], arc_start[vertices + 1]
+    count = hi - lo
+    total = int(count.sum())
+    if total == 0:
+        return np.empty(0, dtype=np.int64)
+    offsets = np.repeat(lo - np.concatenate(([0], np.cumsum(count)[:-1])), count)
+    return np.arange(total) + offsets
 
 
 def _best_free(n, src, dst, edge, w, mate) -> tuple[list[np.ndarray], list[np.ndarray]]:
     """For every vertex its TOP_FREE heaviest neighbours that are free (-1 / 0 where fewer)."""
-    live = mate[dst] < 0
-    s, d, e = src[live], dst[live], edge[live]
     best = [np.full(n, -1, dtype=np.int64) for _ in range(TOP_FREE)]
     weight = [np.zeros(n) for _ in range(TOP_FREE)]
+    _fill_free(src, dst, edge, w, mate, best, weight)
+    return best, weight
+
+
+def _fill_free(s, d, e, w, mate, best, weight) -> None:
+    """Write the TOP_FREE heaviest free neighbours of the sources of arcs (s, d, e), sorted by source
+    and then by rank, into ``best`` and ``weight``."""
+    live = mate[d] < 0
+    s, d, e = s[live], d[live], e[live]
     if len(s):
         first = np.ones(len(s), dtype=bool)
         first[1:] = s[1:] != s[:-1]
@@ -218,7 +275,23 @@ def _best_free(n, src, dst, edge, w, mate) -> tuple[list[np.ndarray], list[np.nd
             at = place == k
             best[k][s[at]] = d[at]
             weight[k][s[at]] = w[e[at]]
-    return best, weight
+
+
+def _best_free_update(vertices, arc_start, dst, edge, w, mate, best, weight) -> np.ndarray:
+    """Recompute the best free neighbours of ``vertices`` in place; returns those whose changed."""
+    if len(vertices) == 0:
+        return vertices
+    old = [b[vertices].copy() for b in best]
+    for k in range(TOP_FREE):
+        best[k][vertices] = -1
+        weight[k][vertices] = 0.0
+    arcs = _arcs_of(vertices, arc_start)
+    src_of_arc = np.repeat(vertices, arc_start[vertices + 1] - arc_start[vertices])
+    _fill_free(src_of_arc, dst[arcs], edge[arcs], w, mate, best, weight)
+    changed = np.zeros(len(vertices), dtype=bool)
+    for k in range(TOP_FREE):
+        changed |= best[k][vertices] != old[k]
+    return vertices[changed]
 
 
 def _pick(best, weight, x, excluded) -> tuple[np.ndarray, np.ndarray]:
