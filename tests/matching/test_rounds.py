@@ -13,8 +13,8 @@ from peerloop.matching import services
 from peerloop.matching.models import Match, MatchMember, MatchPreference, MatchRound, Unmatched
 from peerloop.notifications.models import Notification, OutgoingEmail
 from peerloop.people.queries import actor_for_user
-from tests.factories import UnitFactory
-from tests.matching.helpers import matching_program, owner_actor, people
+from tests.factories import ProgramFactory, UnitFactory
+from tests.matching.helpers import LEVEL, matching_program, owner_actor, people
 
 
 def pairs_of(round_):
@@ -196,6 +196,21 @@ def test_no_repeat_within_rounds(world):
     after = {tuple(p) for p in pairs_of(second)}
     assert before.isdisjoint(after)
     assert len(after) == 2
+
+
+def test_pairs_of_another_programs_recent_round_are_not_repeated(world):
+    setup = matching_program(world)
+    people(4)
+    other = ProgramFactory(name="Peers everywhere", owner=world.program_owner, mechanisms=["matching"])
+    other.audience_filter = {"levels": [LEVEL]}
+    other.save()
+    actor = owner_actor(world)
+    other_setup = services.setup_save(actor=actor, program_id=other.pk)
+    first = services.round_publish(actor=actor, round_id=services.round_preview(actor=actor, setup_id=setup.pk).pk)
+    elsewhere = services.round_preview(actor=actor, setup_id=other_setup.pk)
+    assert elsewhere.number == 1
+    assert {tuple(p) for p in pairs_of(first)}.isdisjoint({tuple(p) for p in pairs_of(elsewhere)})
+    assert len(pairs_of(elsewhere)) == 2
 
 
 def test_circles(world):

@@ -2,11 +2,12 @@
 
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from functools import lru_cache
 import math
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from django.utils import timezone
 import numpy as np
 
 from peerloop.matching import engine
@@ -16,6 +17,7 @@ from peerloop.programs import queries as programs_queries
 from peerloop.vocabulary import queries as vocabulary_queries
 
 CRITERIA_FIELDS = frozenset(engine.Criteria.__dataclass_fields__)
+OTHER_PROGRAMS_WINDOW = timedelta(days=31)
 
 
 @dataclass
@@ -159,7 +161,8 @@ def pair_key(a: int, b: int) -> tuple[int, int]:
 
 
 def recent_pairs(setup: MatchingSetup, *, rounds: int) -> dict[tuple[int, int], int]:
-    """Pairs of people put together in the last ``rounds`` published rounds -> how many rounds ago."""
+    """Pairs of people put together in the last ``rounds`` published rounds -> how many rounds ago,
+    and by other programs' rounds published within OTHER_PROGRAMS_WINDOW (as one round ago)."""
     if rounds <= 0:
         return {}
     recent = list(
@@ -168,6 +171,16 @@ def recent_pairs(setup: MatchingSetup, *, rounds: int) -> dict[tuple[int, int], 
         .values_list("id", flat=True)[:rounds]
     )
     ago = {round_id: position + 1 for position, round_id in enumerate(recent)}
+    # Another program's round of the last weeks counts as the last round: nobody meets the same
+    # peer twice in a month because two programs match them.
+    since = timezone.now() - OTHER_PROGRAMS_WINDOW
+    for round_id in (
+        MatchRound.objects.filter(status__in=["published", "closed"], published_at__gte=since)
+        .exclude(setup=setup)
+        .values_list("id", flat=True)
+    ):
+        ago.setdefault(round_id, 1)
+        recent.append(round_id)
     groups: dict[int, list[tuple[int, int]]] = {}
     for match_id, round_id, person_id in MatchMember.objects.filter(round_id__in=recent, dropped=False).values_list(
         "match_id", "round_id", "person_id"
