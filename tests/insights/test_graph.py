@@ -173,10 +173,11 @@ def test_flow_mix_hub_share_and_trend():
         at=np.array([0, 10, 20, 30, 40]),
         weight=np.array([2.0, 1.0, 1.0, 1.0, 1.0]),
     )
-    mix = G.flow_mix(org, stream)
+    classes = G.flow_classes(org, stream.actor, stream.target)
+    mix = G.flow_mix(classes, stream.weight)
     assert mix == pytest.approx({"vertical": 2 / 6, "lateral": 3 / 6, "within unit": 1 / 6, "diagonal": 0.0})
-    assert G.hub_share(org, stream) == pytest.approx(3 / 6)  # the reporting line and the central function
+    assert G.hub_share(org, stream, classes) == pytest.approx(3 / 6)  # the reporting line and the central function
     period = G.periods(stream.at, 0, 25, 2)
     assert period.tolist() == [0, 0, 0, 1, 1]
-    lateral = (G.flow_classes(org, stream.actor, stream.target) == G.LATERAL).astype(float)
+    lateral = (classes == G.LATERAL).astype(float)
     assert G.trend(lateral, period, 2, stream.weight).tolist() == pytest.approx([2 / 4, 1 / 2])

@@ -137,10 +137,10 @@ def flow_classes(
 # --- flows, matrices and trends -----------------------------------------------------------------
 
 
-def flow_mix(org: Org, stream: Stream, tour: tuple[np.ndarray, np.ndarray] | None = None) -> dict[str, float]:
-    """The share of interaction weight in each flow class (the shares of the known sum to 1)."""
-    classes = flow_classes(org, stream.actor, stream.target, tour)
-    total = np.bincount(classes, weights=stream.weight, minlength=len(FLOW_NAMES))
+def flow_mix(classes: np.ndarray, weight: np.ndarray) -> dict[str, float]:
+    """The share of interaction weight in each flow class (of :func:`flow_classes`); the shares of
+    the known classes sum to 1."""
+    total = np.bincount(classes, weights=weight, minlength=len(FLOW_NAMES))
     known = total[:UNKNOWN].sum()
     shares = total / known if known > 0 else np.zeros_like(total)
     return {name: float(shares[i]) for i, name in enumerate(FLOW_NAMES) if i != UNKNOWN}
@@ -184,9 +184,17 @@ def person_graph(n: int, stream: Stream) -> ig.Graph:
     a, b = np.minimum(stream.actor, stream.target), np.maximum(stream.actor, stream.target)
     keep = a != b
     keys = a[keep].astype(np.int64) * n + b[keep]
-    unique, inverse = np.unique(keys, return_inverse=True)
-    weight = np.bincount(inverse, weights=stream.weight[keep], minlength=len(unique))
-    graph = ig.Graph(n=n, edges=np.column_stack([unique // n, unique % n]), directed=False)
+    weights = stream.weight[keep]
+    if len(weights) and np.all(weights == weights[0]):  # the common case: a plain sort is 3x an argsort
+        keys = np.sort(keys)
+        weights = np.full(len(keys), weights[0])
+    else:
+        order = np.argsort(keys)
+        keys, weights = keys[order], weights[order]
+    starts = np.flatnonzero(np.r_[True, keys[1:] != keys[:-1]]) if len(keys) else np.empty(0, dtype=np.int64)
+    unique = keys[starts]
+    weight = np.add.reduceat(weights, starts) if len(keys) else np.empty(0)
+    graph = ig.Graph(n=n, edges=list(zip((unique // n).tolist(), (unique % n).tolist(), strict=True)), directed=False)
     # float64 as a list: igraph ignored float32 arrays as weights in our measurements.
     graph.es["weight"] = weight.astype(np.float64).tolist()
     return graph
@@ -201,12 +209,11 @@ def degree_centralization(graph: ig.Graph) -> float:
     return float((degree.max() - degree).sum() / ((n - 1) * (n - 2)))
 
 
-def hub_share(org: Org, stream: Stream, tour: tuple[np.ndarray, np.ndarray] | None = None) -> float:
-    """The share of interaction weight that runs through the hub: along a reporting line, or with
-    someone in a central function at either end."""
+def hub_share(org: Org, stream: Stream, classes: np.ndarray) -> float:
+    """The share of interaction weight that runs through the hub: along a reporting line (the
+    VERTICAL class of :func:`flow_classes`), or with someone in a central function at either end."""
     if len(stream) == 0:
         return 0.0
-    classes = flow_classes(org, stream.actor, stream.target, tour)
     hub = classes == VERTICAL
     if org.central is not None:
         hub |= org.central[stream.actor] | org.central[stream.target]
