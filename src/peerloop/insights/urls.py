@@ -1,0 +1,13 @@
+from django.urls import path
+
+from peerloop.insights import views
+
+app_name = "insights"
+
+urlpatterns = [
+    path("", views.dashboard, name="dashboard"),
+    path("refresh/", views.refresh, name="refresh"),
+    path("charts/<slug:chart>.csv", views.chart_csv, name="chart_csv"),
+    path("people/", views.people, name="people"),
+    path("people/toggle/", views.people_toggle, name="people_toggle"),
+]
