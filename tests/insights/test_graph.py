@@ -175,7 +175,9 @@ def test_flow_mix_hub_share_and_trend():
     )
     classes = G.flow_classes(org, stream.actor, stream.target)
     mix = G.flow_mix(classes, stream.weight)
-    assert mix == pytest.approx({"vertical": 2 / 6, "lateral": 3 / 6, "within unit": 1 / 6, "diagonal": 0.0})
+    assert mix == pytest.approx(
+        {"vertical": 2 / 6, "lateral": 3 / 6, "within unit": 1 / 6, "diagonal": 0.0, "unknown": 0.0}
+    )
     assert G.hub_share(org, stream, classes) == pytest.approx(3 / 6)  # the reporting line and the central function
     period = G.periods(stream.at, 0, 25, 2)
     assert period.tolist() == [0, 0, 0, 1, 1]

@@ -59,7 +59,9 @@ def test_flows_matrices_and_the_privacy_floor(org):
     record("message.sent", j[1], [], days_ago=400)  # outside the window
     snapshot = services.snapshot_refresh(actor=SYSTEM, now=NOW)
     data = snapshot.data
-    assert data["flow_mix"] == pytest.approx({"lateral": 3 / 6, "vertical": 2 / 6, "within unit": 1 / 6, "diagonal": 0})
+    assert data["flow_mix"] == pytest.approx(
+        {"lateral": 3 / 6, "vertical": 2 / 6, "within unit": 1 / 6, "diagonal": 0, "unknown": 0}
+    )
     matrix = data["unit_matrix"]
     assert matrix["labels"] == ["Sales Jakarta", "=Sales Lagos"]  # Sales (1 person) and Tiny (2) are under the floor
     units_of_employees = Person.objects.filter(kind="employee").exclude(unit=None).values("unit").distinct().count()

@@ -138,12 +138,12 @@ def flow_classes(
 
 
 def flow_mix(classes: np.ndarray, weight: np.ndarray) -> dict[str, float]:
-    """The share of interaction weight in each flow class (of :func:`flow_classes`); the shares of
-    the known classes sum to 1."""
+    """The share of interaction weight in each flow class of :func:`flow_classes`, "unknown"
+    included (a unit or a level missing in the directory); the shares sum to 1."""
     total = np.bincount(classes, weights=weight, minlength=len(FLOW_NAMES))
-    known = total[:UNKNOWN].sum()
-    shares = total / known if known > 0 else np.zeros_like(total)
-    return {name: float(shares[i]) for i, name in enumerate(FLOW_NAMES) if i != UNKNOWN}
+    whole = total.sum()
+    shares = total / whole if whole > 0 else np.zeros_like(total)
+    return {name: float(shares[i]) for i, name in enumerate(FLOW_NAMES)}
 
 
 def mix_matrix(group: np.ndarray, stream: Stream, size: int) -> np.ndarray:

@@ -150,8 +150,8 @@ def _matrix_json(matrix: np.ndarray, sizes: np.ndarray, ids: list[int], names: d
 def _monthly(loaded: Loaded, classes: np.ndarray, start: int, months: int) -> dict:
     period = graph.periods(loaded.stream.at, start, int(MONTH.total_seconds()), months)
     out = {}
-    for code, name in enumerate(graph.FLOW_NAMES[: graph.UNKNOWN]):
-        share = graph.trend((classes == code).astype(float), np.where(classes < graph.UNKNOWN, period, -1), months)
+    for code, name in enumerate(graph.FLOW_NAMES):
+        share = graph.trend((classes == code).astype(float), period, months, loaded.stream.weight)
         out[name] = [None if np.isnan(x) else round(float(x), 4) for x in share]
     volume = np.bincount(period[period >= 0], minlength=months)
     out["interactions"] = volume.tolist()
@@ -270,6 +270,7 @@ def _compute(loaded: Loaded, start: int, months: int) -> tuple[dict, list[list[f
         "cross_unit_share": graph.cross_share(unit_matrix),
         "cross_region_share": graph.cross_share(region_matrix),
         "hub_share": graph.hub_share(coded, stream, classes),
+        "reporting_lines": int((org.manager >= 0).sum()),
         "degree_centralization": graph.degree_centralization(people_graph),
         "isolates": len(touched),
         "communities": len(np.unique(membership[loaded.active])) if loaded.active.any() else 0,

@@ -46,10 +46,16 @@ def _summaries(data: dict) -> dict[str, str]:
     lessons = data.get("lessons", {})
     funnel = data.get("funnel", [])
     last = next((step for step in reversed(funnel) if step.get("people")), None)
+    unknown = mix.get("unknown") or 0.0
+    unclassed = (
+        f" {_pct(unknown)} could not be classed: the directory has no level or unit for one of the two people."
+        if unknown >= 0.005
+        else ""
+    )
     return {
         "flows": f"Of the interactions in the window, {_pct(mix.get('lateral'))} were lateral (peers at the same "
         f"level in other units), {_pct(mix.get('vertical'))} ran along reporting lines and "
-        f"{_pct(mix.get('within unit'))} stayed within a unit.{trend}",
+        f"{_pct(mix.get('within unit'))} stayed within a unit.{unclassed}{trend}",
         "units": f"{_pct(data.get('cross_unit_share'))} of interactions crossed units. The map shows "
         f"{len(units.get('labels', []))} units of at least five people"
         + (f"; {units.get('hidden_groups')} smaller units are left out." if units.get("hidden_groups") else "."),
@@ -140,7 +146,7 @@ def refresh(request: HttpRequest) -> HttpResponse:
 def _csv_rows(data: dict, chart: str, snapshot: Snapshot) -> list[list[Any]]:
     if chart == "flows":
         monthly = data.get("monthly", {})
-        names = [*FLOWS, "diagonal"]
+        names = [*FLOWS, "diagonal", "unknown"]
         rows: list[list[Any]] = [["month", *names, "interactions"]]
         for k, label in enumerate(_month_labels(snapshot)):
             rows.append([label, *(monthly.get(n, [None] * (k + 1))[k] for n in names), monthly["interactions"][k]])
