@@ -40,6 +40,8 @@ CASES = [
         ok=(200,),
     ),
     Case(route="programs:create", url=lambda w: reverse("programs:create"), allowed=OWNERS, ok=(200,)),
+    Case(route="programs:templates", url=lambda w: reverse("programs:templates"), allowed=OWNERS, ok=(200,)),
+    Case(route="GET /api/v1/programs/templates", url=lambda w: "/api/v1/programs/templates", allowed=OWNERS, ok=(200,)),
     Case(
         route="programs:create",
         method="POST",

@@ -6,6 +6,7 @@ problem details naming the field; an import's errors name each row and column.
 """
 
 from datetime import date
+from functools import partial
 from typing import Any
 
 from django.http import HttpRequest
@@ -15,7 +16,7 @@ from ninja.pagination import LimitOffsetPagination, paginate
 
 from peerloop.core.permissions import NotFound
 from peerloop.core.roles import Actor
-from peerloop.programs import permissions, queries, services
+from peerloop.programs import catalog, permissions, queries, services
 from peerloop.programs.models import Metric, Program
 
 router = Router(tags=["programs"])
@@ -66,6 +67,9 @@ class ProgramIn(Schema):
     status: str = Field("draft", description="draft or active")
     starts_on: date | None = None
     ends_on: date | None = None
+    template: str | None = Field(
+        None, description="A built-in template's key (GET /programs/templates): adds its KPIs with their targets"
+    )
 
 
 class ProgramPatch(Schema):
@@ -176,6 +180,34 @@ def programs_list(request: HttpRequest, filters: Query[ProgramFilters]):  # type
     return queries.program_list(status=filters.status or None, q=filters.q)
 
 
+class ProgramTemplateKpiOut(Schema):
+    code: str
+    name: str
+    direction: str
+    unit_label: str
+    target: float
+
+
+class ProgramTemplateOut(Schema):
+    key: str
+    name: str
+    summary: str
+    objective: str
+    expected_outcomes: str
+    mechanisms: list[str]
+    kpis: list[ProgramTemplateKpiOut]
+
+
+@router.get("/programs/templates", response=list[ProgramTemplateOut], summary="The built-in program templates")
+def program_templates(request: HttpRequest) -> list[dict]:
+    """What each template pre-fills: objective, expected outcomes, mechanisms, KPIs with targets."""
+    permissions.require_see_templates(_actor(request))
+    return [
+        {**t.__dict__, "mechanisms": list(t.mechanisms), "kpis": [k.__dict__ for k in t.kpis]}
+        for t in catalog.TEMPLATES
+    ]
+
+
 @router.post("/programs", response={201: ProgramOut}, summary="Create a program (program owners, admins)")
 def program_create(request: HttpRequest, payload: ProgramIn) -> Status[Program]:
     actor = _actor(request)
@@ -183,7 +215,12 @@ def program_create(request: HttpRequest, payload: ProgramIn) -> Status[Program]:
     owner_id = payload.owner_id if payload.owner_id is not None else actor.person_id
     if owner_id is None:
         raise ValidationError([{"loc": ["body", "owner_id"], "msg": "Give the owner's person id.", "type": "missing"}])
-    program = services.program_create(
+    create = (
+        partial(services.program_create_from_template, template_key=payload.template)
+        if payload.template
+        else services.program_create
+    )
+    program = create(
         actor=actor,
         name=payload.name,
         objective=payload.objective,

@@ -39,6 +39,7 @@ class Program(TimeStamped):
     status = models.CharField(max_length=8, choices=Status.choices, default=Status.DRAFT)
     starts_on = models.DateField(null=True, blank=True)
     ends_on = models.DateField(null=True, blank=True)
+    template = models.CharField(max_length=40, blank=True, default="", help_text="The built-in template it came from")
 
     class Meta:
         ordering = ["name"]

@@ -28,6 +28,12 @@ def require_create(actor: Actor) -> None:
     require_write(actor)
 
 
+def require_see_templates(actor: Actor) -> None:
+    """The templates are read by those who create programs (a read token may read them)."""
+    require_internal(actor)
+    require(actor.is_program_owner, message="Only program owners and admins create programs.")
+
+
 def can_edit(actor: Actor, program: Program) -> bool:
     if not (actor.is_internal and actor.can_write):
         return False

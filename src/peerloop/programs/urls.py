@@ -7,6 +7,7 @@ app_name = "programs"
 urlpatterns = [
     path("", views.program_list, name="list"),
     path("new/", views.program_create, name="create"),
+    path("templates/", views.program_templates, name="templates"),
     path("<int:program_id>/", views.program_detail, name="detail"),
     path("<int:program_id>/edit/", views.program_edit, name="edit"),
     path("<int:program_id>/status/", views.program_status, name="status"),

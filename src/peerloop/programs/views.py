@@ -1,5 +1,7 @@
 """Web pages of programs and metrics."""
 
+from functools import partial
+
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.core.files.storage import default_storage
@@ -14,9 +16,9 @@ from peerloop.core.permissions import NotFound
 from peerloop.core.services import job_create
 from peerloop.core.tasks import actor_params, enqueue_on_commit
 from peerloop.people import queries as people_queries
-from peerloop.programs import permissions, queries, services
+from peerloop.programs import catalog, permissions, queries, services
 from peerloop.programs.forms import KpiForm, MetricForm, ProgramCreateForm, ProgramForm, UploadForm
-from peerloop.programs.models import Program
+from peerloop.programs.models import Mechanism, Program
 from peerloop.programs.tasks import metric_value_import_task
 from peerloop.spaces import queries as spaces_queries
 
@@ -157,12 +159,26 @@ def program_create(request: HttpRequest) -> HttpResponse:
     actor = request.actor  # type: ignore[attr-defined]
     permissions.require_create(actor)
     me = people_queries.person_get(person_id=actor.person_id) if actor.person_id else None
-    form = ProgramCreateForm(request.POST or None, initial={"owner": me.email if me else ""}, **_choices(actor))
+    template = catalog.template_get(request.POST.get("template") or request.GET.get("template") or "")
+    initial = {"owner": me.email if me else ""}
+    if template is not None:
+        initial.update(
+            name=template.name,
+            objective=template.objective,
+            expected_outcomes=template.expected_outcomes,
+            mechanisms=list(template.mechanisms),
+        )
+    form = ProgramCreateForm(request.POST or None, initial=initial, **_choices(actor))
     if request.method == "POST" and form.is_valid() and (people := _people(form)) is not None:
         audience_filter, space_id = form.audience()
         data = form.cleaned_data
+        create = (
+            partial(services.program_create_from_template, template_key=template.key)
+            if template is not None
+            else services.program_create
+        )
         try:
-            program = services.program_create(
+            program = create(
                 actor=actor,
                 name=data["name"],
                 objective=data["objective"],
@@ -179,10 +195,20 @@ def program_create(request: HttpRequest) -> HttpResponse:
         except ValidationError as exc:
             add_errors(form, exc)
         else:
-            messages.success(request, f"Program “{program.name}” created. Add its KPIs below.")
+            done = "Its KPIs come from the template: adjust their targets below." if template else "Add its KPIs below."
+            messages.success(request, f"Program “{program.name}” created. {done}")
             return redirect("programs:detail", program_id=program.pk)
-    context = {"nav": "programs", "form": form, "program": None}
+    context = {"nav": "programs", "form": form, "program": None, "template": template}
     return render(request, "programs/form.html", context, status=_status(form))
+
+
+def program_templates(request: HttpRequest) -> HttpResponse:
+    """The built-in templates to start a program from."""
+    actor = request.actor  # type: ignore[attr-defined]
+    permissions.require_create(actor)
+    labels = dict(Mechanism.choices)
+    cards = [{"t": t, "mechanisms": [labels.get(m, m) for m in t.mechanisms]} for t in catalog.TEMPLATES]
+    return render(request, "programs/templates.html", {"nav": "programs", "cards": cards})
 
 
 @require_http_methods(["GET", "POST"])

@@ -15,6 +15,7 @@ from peerloop.programs.services.programs import (
     program_set_status,
     program_update,
 )
+from peerloop.programs.services.templates import program_create_from_template
 
 __all__ = [
     "AUDIENCE_KEYS",
@@ -27,6 +28,7 @@ __all__ = [
     "metric_value_import",
     "metric_value_import_file",
     "program_create",
+    "program_create_from_template",
     "program_kpis_replace",
     "program_set_status",
     "program_update",
