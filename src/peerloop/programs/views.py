@@ -160,7 +160,7 @@ def program_create(request: HttpRequest) -> HttpResponse:
     permissions.require_create(actor)
     me = people_queries.person_get(person_id=actor.person_id) if actor.person_id else None
     template = catalog.template_get(request.POST.get("template") or request.GET.get("template") or "")
-    initial = {"owner": me.email if me else ""}
+    initial: dict[str, object] = {"owner": me.email if me else ""}
     if template is not None:
         initial.update(
             name=template.name,
