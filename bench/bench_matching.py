@@ -109,7 +109,7 @@ def greedy_reference(graph, n: int) -> float:
     return total
 
 
-def _one_run(n: int, seed: int, queue) -> None:
+def _one_run(n: int, seed: int, compare_full_pass: bool, queue) -> None:
     pool = synthetic_org(n, seed)
     constraints = history(pool, 3, seed)
     base = _peak_mib()
@@ -121,12 +121,20 @@ def _one_run(n: int, seed: int, queue) -> None:
     peak = _peak_mib()  # before the reference, whose Python lists would count otherwise
     greedy = greedy_reference(graph, pool.n)
     t3 = time.perf_counter()
+    full_pass = None
+    if compare_full_pass:  # the local search looking at every edge every round, as before
+        engine_pairs.INCREMENTAL = False
+        t4 = time.perf_counter()
+        assert match_pairs(graph, pool.n, seed=seed).weight == matching.weight
+        full_pass = time.perf_counter() - t4
+        engine_pairs.INCREMENTAL = True
     queue.put(
         {
             "candidates": t1 - t0,
             "matching": t2 - t1,
             "total": t2 - t0,
             "greedy": t3 - t2,
+            "full_pass": full_pass,
             "greedy_weight": greedy,
             "edges": len(graph),
             "pairs": len(matching.pairs),
@@ -139,10 +147,10 @@ def _one_run(n: int, seed: int, queue) -> None:
     )
 
 
-def measured(n: int, seed: int) -> dict:
+def measured(n: int, seed: int, compare_full_pass: bool = False) -> dict:
     ctx = multiprocessing.get_context("spawn")
     queue = ctx.Queue()
-    proc = ctx.Process(target=_one_run, args=(n, seed, queue))
+    proc = ctx.Process(target=_one_run, args=(n, seed, compare_full_pass, queue))
     proc.start()
     result = queue.get()
     proc.join()
@@ -206,6 +214,13 @@ def report(label: str, runs: list[dict]) -> None:
         f"matching {statistics.median(r['matching'] for r in runs):.2f} s), "
         f"peak memory {max(r['peak_mib'] for r in runs):.0f} MiB"
     )
+    full = [r["matching"] / r["full_pass"] for r in runs if r.get("full_pass")]
+    if full:
+        print(
+            f"{label}: the matching step with its local search looking at every edge every round (same "
+            f"result): median {statistics.median(r['full_pass'] for r in runs):.2f} s; the incremental search "
+            f"takes {statistics.median(full):.2f}x its time"
+        )
     print(
         f"{label}: reference, the plain greedy matching on the same candidate graph: median "
         f"{statistics.median(r['greedy'] for r in runs):.2f} s; the engine's matching takes "
@@ -221,10 +236,13 @@ def main() -> None:
     parser.add_argument("--seed", type=int, default=42)
     parser.add_argument("--million", action="store_true", help="also run 1,000,000 people once")
     parser.add_argument("--skip-quality", action="store_true")
+    parser.add_argument(
+        "--compare-full-pass", action="store_true", help="also time the local search over every edge every round"
+    )
     args = parser.parse_args()
     print(f"machine: {platform.platform()}, {multiprocessing.cpu_count()} cores, Python {platform.python_version()}")
     print(f"numpy {np.__version__}")
-    runs = [measured(args.people, args.seed) for _ in range(args.runs)]
+    runs = [measured(args.people, args.seed, args.compare_full_pass) for _ in range(args.runs)]
     report(f"{args.people:,} people", runs)
     if not args.skip_quality:
         quality(args.seed)
