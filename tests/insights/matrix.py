@@ -33,6 +33,18 @@ CASES = [
         allowed=READERS,
         ok=(200,),
     ),
+    Case(
+        route="insights:program",
+        url=lambda w: reverse("insights:program", args=[w.program.pk]),
+        allowed=READERS,
+        ok=(200,),
+    ),
+    Case(
+        route="insights:program_export",
+        url=lambda w: reverse("insights:program_export", args=[w.program.pk]),
+        allowed=READERS,
+        ok=(200,),
+    ),
     Case(route="insights:people", url=lambda w: reverse("insights:people"), allowed=ADMIN, ok=(200,)),
     Case(
         route="insights:people_toggle",

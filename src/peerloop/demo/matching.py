@@ -9,6 +9,7 @@ and publish its first round.
 import random
 
 from peerloop.core.roles import SYSTEM
+from peerloop.demo.generator import takes_part
 from peerloop.matching import queries as matching_queries
 from peerloop.matching import services as matching_services
 from peerloop.programs import queries as programs_queries
@@ -34,10 +35,14 @@ def _rounds_with_followups(setup_id: int, rng: random.Random) -> int:
         round_ = matching_services.round_preview(actor=SYSTEM, setup_id=setup_id)
         matching_services.round_publish(actor=SYSTEM, round_id=round_.pk)
         for match in matching_queries.round_matches(round_id=round_.pk):
-            for member in match.members.all():
+            members = list(match.active_members)  # type: ignore[attr-defined]  # prefetched by round_matches
+            for member in members:
                 if rng.random() >= share:
                     continue
-                met = rng.random() < 0.85
+                # People of the units that do not take part never meet: they are the comparison
+                # group the program's impact is measured against.
+                unit = member.person.unit
+                met = unit is not None and takes_part(unit.code) and rng.random() < 0.85
                 rating = rng.choice((3, 4, 4, 5, 5)) if met else None
                 matching_services.followup_record(
                     actor=SYSTEM, match_id=match.pk, met=met, rating=rating, on_behalf_of=member.person_id

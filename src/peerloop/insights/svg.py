@@ -39,29 +39,43 @@ def line_chart(
     title: str,
     desc: str,
     percent: bool = True,
+    from_zero: bool = True,
+    marker: int | None = None,
+    marker_label: str = "",
     width: int = 640,
     height: int = 260,
 ) -> str:
-    """Lines over periods; None breaks a line. Values are shares (0..1) when ``percent``."""
+    """Lines over periods; None breaks a line. Values are shares (0..1) when ``percent``.
+    ``from_zero=False`` starts the axis near the lowest value (small changes stay visible);
+    ``marker`` draws a dashed line at that period, with ``marker_label``."""
     left, right, top, bottom = 44, 12, 16, 46
     plot_w, plot_h = width - left - right, height - top - bottom
     values = [v for line in series.values() for v in line if v is not None]
     top_value = max(values, default=0.0)
+    low_value = 0.0 if from_zero or not values else min(values)
+    span = max(top_value - low_value, 1e-9)
     # Ticks at round numbers: 10% or 20% steps for shares, 1-2-5 steps otherwise.
     if percent:
-        step = 0.1 if top_value <= 0.5 else 0.2
+        step = 0.1 if span <= 0.5 else 0.2
     else:
-        magnitude = 10 ** math.floor(math.log10(top_value / 4)) if top_value > 0 else 0.25
-        step = next(m * magnitude for m in (1, 2, 5, 10) if m * magnitude * 4 >= top_value)
-    ticks = max(1, math.ceil(top_value / step - 1e-9))
-    high = step * ticks
+        magnitude = 10 ** math.floor(math.log10(span / 4)) if span > 1e-9 else 0.25
+        step = next(m * magnitude for m in (1, 2, 5, 10) if m * magnitude * 4 >= span)
+    low = math.floor(low_value / step + 1e-9) * step
+    ticks = max(1, math.ceil((top_value - low) / step - 1e-9))
+    high = low + step * ticks
     count = max(len(labels), 2)
     body: list[str] = []
     for k in range(ticks + 1):
         y = top + plot_h - plot_h * k / ticks
         body.append(f'<line x1="{left}" y1="{y:.1f}" x2="{width - right}" y2="{y:.1f}" stroke="{GRID}"/>')
-        tick = step * k
+        tick = low + step * k
         body.append(_text(left - 6, y + 4, f"{tick:.0%}" if percent else f"{tick:g}", size=10, anchor="end"))
+    if marker is not None and 0 <= marker < len(labels):
+        x = left + plot_w * marker / (count - 1)
+        body.append(
+            f'<line x1="{x:.1f}" y1="{top}" x2="{x:.1f}" y2="{top + plot_h}" stroke="{MUTED}" stroke-dasharray="4 3"/>'
+        )
+        body.append(_text(x + 4, top + 10, marker_label, size=10, fill=MUTED))
     step = max(1, len(labels) // 8)
     for i, label in enumerate(labels):
         if i % step == 0:
@@ -77,7 +91,8 @@ def line_chart(
                     )
                 points = []
                 continue
-            points.append(f"{left + plot_w * i / (count - 1):.1f},{top + plot_h - plot_h * min(v, high) / high:.1f}")
+            y = top + plot_h - plot_h * (min(v, high) - low) / (high - low)
+            points.append(f"{left + plot_w * i / (count - 1):.1f},{y:.1f}")
         if len(points) > 1:
             body.append(f'<polyline fill="none" stroke="{color}" stroke-width="2.5" points="{" ".join(points)}"/>')
         elif points:

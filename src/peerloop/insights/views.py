@@ -3,9 +3,11 @@
 import csv
 from datetime import timedelta
 import io
+from pathlib import Path
 from typing import Any
 
 from django.contrib import messages
+from django.contrib.staticfiles import finders
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.safestring import mark_safe
@@ -14,7 +16,7 @@ from django.views.decorators.http import require_POST
 from peerloop.core.permissions import require
 from peerloop.core.services import job_create
 from peerloop.core.tasks import actor_params, enqueue_on_commit
-from peerloop.insights import permissions, queries, services, svg
+from peerloop.insights import permissions, queries, reports, services, svg
 from peerloop.insights.models import Snapshot
 from peerloop.insights.tasks import snapshot_refresh_task
 from peerloop.people import queries as people_queries
@@ -227,3 +229,41 @@ def people_toggle(request: HttpRequest) -> HttpResponse:
         request, "Person-level views are on: each look is audited." if enabled else "Person-level views are off."
     )
     return redirect("insights:people")
+
+
+def _report_context(request: HttpRequest, program_id: int) -> dict:
+    actor = request.actor  # type: ignore[attr-defined]
+    report = reports.program_report(actor=actor, program_id=program_id)
+    charts = {}
+    for k in report.kpis:
+        if k.months:
+            series = {"took part": k.treated_mean, "did not": k.comparison_mean}
+            charts[k.progress.metric.pk] = mark_safe(
+                svg.line_chart(
+                    {name: values for name, values in series.items() if values},
+                    k.months,
+                    title=f"{k.progress.metric.name}: units that took part and units that did not",
+                    desc=k.result.message,
+                    percent=False,
+                    from_zero=False,
+                    marker=k.start_index,
+                    marker_label="program starts",
+                )
+            )
+    rows = [{"k": k, "chart": charts.get(k.progress.metric.pk)} for k in report.kpis]
+    return {"nav": "insights", "report": report, "rows": rows}
+
+
+def program_report(request: HttpRequest, program_id: int) -> HttpResponse:
+    return render(request, "insights/program.html", _report_context(request, program_id))
+
+
+def program_report_export(request: HttpRequest, program_id: int) -> HttpResponse:
+    """The report as one HTML file that opens anywhere (styles inside, no script)."""
+    context = _report_context(request, program_id)
+    css_path = finders.find("peerloop/app.css")
+    context["inline_css"] = mark_safe(Path(str(css_path)).read_text() if css_path else "")
+    response = render(request, "insights/program_export.html", context)
+    slug = context["report"].program.slug
+    response["Content-Disposition"] = f'attachment; filename="peerloop-report-{slug}.html"'
+    return response

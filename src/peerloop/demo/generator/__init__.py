@@ -17,7 +17,7 @@ about 50, and functional divisions gain departments, so units stay ~50-150 peopl
 import random
 
 from peerloop.demo.generator import data
-from peerloop.demo.generator.activity import METRICS, metric_values_for, programs_for, spaces_for
+from peerloop.demo.generator.activity import METRICS, metric_values_for, programs_for, spaces_for, takes_part
 from peerloop.demo.generator.data import CITIES
 from peerloop.demo.generator.orgtree import EmailBook, OrgBuilder, StaffMember, location_of, person_name, pick, subsets
 from peerloop.demo.generator.rows import (
@@ -61,6 +61,7 @@ __all__ = [
     "SpaceSpec",
     "Unit",
     "generate",
+    "takes_part",
 ]
 
 

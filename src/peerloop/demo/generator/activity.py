@@ -2,6 +2,7 @@
 
 from collections.abc import Sequence
 import random
+import zlib
 
 from peerloop.demo.generator.orgtree import OrgBuilder
 from peerloop.demo.generator.rows import (
@@ -202,14 +203,22 @@ def programs_for(builder: OrgBuilder) -> tuple[ProgramSpec, ...]:
     )
 
 
+def takes_part(unit_code: str) -> bool:
+    """Whether a unit's people take part in the programs that measure its metrics: about two
+    units in three do; the others are the comparison group the program's impact is measured
+    against (the demo's matching follow-ups agree: their people do not meet)."""
+    return zlib.crc32(unit_code.encode()) % 3 != 0
+
+
 def metric_values_for(
     rng: random.Random, units: Sequence[Unit], metrics: Sequence[MetricSpec], programs: Sequence[ProgramSpec]
 ) -> tuple[MetricValueRow, ...]:
     """Twelve monthly values per department and team of the metric's division.
 
     Units start around the KPI's baseline (some better, some worse: their average is
-    the baseline), vary from month to month, and move towards the target once the
-    program measuring the metric started, reaching most of the way in about eight months.
+    the baseline) and vary from month to month; the units that take part (:func:`takes_part`)
+    move towards the target once the program measuring the metric started, reaching most of
+    the way in about eight months.
     """
     started = {code: program.started_months_ago for program in programs for code in program.kpis}
     rows = []
@@ -221,6 +230,8 @@ def metric_values_for(
         for unit, offset in zip(reporting, offsets, strict=True):
             level = metric.baseline + offset - mean
             gain = gap * rng.uniform(0.5, 1.1)
+            if not takes_part(unit.code):
+                gain = 0.0
             for months_ago in range(METRIC_MONTHS, 0, -1):
                 since = started.get(metric.code, 0) - months_ago + 1
                 effect = gain * min(1.0, since / 8) if since > 0 else 0.0

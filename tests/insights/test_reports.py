@@ -1,0 +1,89 @@
+"""A program's report: who took part, its leaders, and the difference in differences of its KPI
+between the units that took part and those that did not, from the database."""
+
+from datetime import date, timedelta
+
+import pytest
+
+from peerloop.core.services import interaction_record
+from peerloop.insights import reports
+from peerloop.people.queries import actor_for_user
+from peerloop.programs.models import Kpi, MetricValue
+from tests.factories import PersonFactory, UnitFactory
+
+START = date(2026, 6, 1)
+
+
+def month(k: int) -> date:
+    """The first day of the k-th month from January 2026."""
+    return date(2026 + (k // 12), k % 12 + 1, 1)
+
+
+@pytest.fixture
+def program(world):
+    """The world's program for level-6 sales heads, started in June, measured on NPS in six units
+    of six people: the heads of the first three units meet peers, the other three do not."""
+    program = world.program
+    program.audience_filter = {"levels": [6], "role_families": ["sales"]}
+    program.starts_on = START
+    program.save()
+    Kpi.objects.create(program=program, metric=world.metric, target=60, baseline=40)
+    units = [UnitFactory(name=f"Sales {city}") for city in ("Jakarta", "Lagos", "Lima", "Oslo", "Pune", "Rome")]
+    heads = []
+    for i, unit in enumerate(units):
+        heads.append(PersonFactory(unit=unit, level=6, role_family="sales"))
+        for _ in range(5):
+            PersonFactory(unit=unit, level=3, role_family="sales")
+        for k in range(12):  # Jan..Dec 2026; +10 points from June for the units that take part
+            value = 40 + i + (10 if i < 3 and month(k) >= START else 0) + (k % 2)
+            MetricValue.objects.create(
+                metric=world.metric,
+                unit=unit,
+                period_start=month(k),
+                period_end=month(k) + timedelta(days=27),
+                value=value,
+            )
+    for a, b in ((0, 1), (1, 2), (2, 0)):
+        interaction_record(kind="match.met", actor_id=heads[a].pk, target_ids=[heads[b].pk])
+    return program, units, heads
+
+
+def test_the_units_that_took_part_improved_against_those_that_did_not(program, world):
+    program, _, _ = program
+    report = reports.program_report(actor=actor_for_user(world.leader.user), program_id=program.pk)
+    assert report.audience == 7 and report.leaders == 7  # the six heads and the world's program owner
+    assert report.taking_part is None  # three people: under the privacy floor
+    # The world's program owner's unit is in the audience too, without a value of the metric.
+    assert (report.units_taking_part, report.units_not_taking_part) == (3, 4)
+    [kpi] = report.kpis
+    result = kpi.result
+    assert (result.treated_units, result.comparison_units) == (3, 3)
+    # Before: Jan-May, after: Jun-Dec. The +10 and the alternating +1 give exactly 10 - 0 here,
+    # except for the parity of the months on each side, the same for both groups.
+    assert result.effect == pytest.approx(10.0)
+    assert result.low <= 10 <= result.high and result.improved  # every unit moved alike: a narrow interval
+    assert "improved more than the comparison units" in result.message
+    assert kpi.months[kpi.start_index] == "Jun 26"
+    assert kpi.treated_mean[-1] > kpi.comparison_mean[-1]
+
+
+def test_when_every_unit_took_part_there_is_no_comparison_group(program, world):
+    program, _, heads = program
+    for a, b in ((3, 4), (4, 5), (5, 3)):
+        interaction_record(kind="match.met", actor_id=heads[a].pk, target_ids=[heads[b].pk])
+    report = reports.program_report(actor=actor_for_user(world.admin.user), program_id=program.pk)
+    [kpi] = report.kpis
+    assert report.taking_part == 6 and report.units_not_taking_part == 1  # the owner's unit, not measured
+    assert kpi.result.effect is None and "No comparison group" in kpi.result.message
+
+
+def test_the_report_page_and_its_export(program, client_as):
+    program, _, _ = program
+    page = client_as("program_owner").get(f"/insights/programs/{program.pk}/")
+    text = page.content.decode()
+    assert page.status_code == 200 and "improved more than the comparison units" in text and "95% interval" in text
+    export = client_as("leader").get(f"/insights/programs/{program.pk}/report.html")
+    assert export["Content-Disposition"] == f'attachment; filename="peerloop-report-{program.slug}.html"'
+    body = export.content.decode()
+    assert "<style>" in body and "<script" not in body and "improved more than the comparison units" in body
+    assert client_as("member").get(f"/insights/programs/{program.pk}/").status_code == 404
