@@ -10,8 +10,8 @@ from django.db.models import Sum
 from django.urls import reverse
 
 from peerloop.core import services as core_services
-from peerloop.core.permissions import NotFound, require_internal, require_write
-from peerloop.core.roles import Actor
+from peerloop.core.permissions import NotFound, require, require_internal, require_write
+from peerloop.core.roles import SYSTEM, Actor
 from peerloop.notifications import services as notification_services
 from peerloop.people import queries as people_queries
 from peerloop.people.models import Person
@@ -183,18 +183,24 @@ def kudos_give(
     value_id: int | None = None,
     topic_ids: Sequence[int] = (),
     public: bool = True,
+    giver_id: int | None = None,
 ) -> Kudos:
-    """Give kudos from the actor's allowance to a colleague.
+    """Give kudos from the actor's allowance to a colleague (``giver_id``: on behalf of
+    someone, for the system's own work such as the demo and imports only).
 
     Refused with a ValidationError naming the field: a zero or negative amount, oneself,
     a deactivated person or a guest, more than the allowance left, more than the monthly
     cap to one person, an empty or too long message, an unknown value or topic.
     """
-    require_internal(actor)
-    require_write(actor)
-    if actor.person_id is None:
+    if giver_id is not None:
+        require(actor == SYSTEM, message="Only the system gives kudos on someone's behalf.")
+    else:
+        require_internal(actor)
+        require_write(actor)
+        giver_id = actor.person_id
+    if giver_id is None:
         raise NotFound()
-    giver = people_queries.person_get(person_id=actor.person_id)
+    giver = people_queries.person_get(person_id=giver_id)
     if giver is None or not giver.active:
         raise NotFound()
     errors: dict[str, str] = {}
