@@ -52,6 +52,7 @@ def recognition_load(*, org: DemoOrg, person_ids: dict[str, int], now: datetime)
 
     services.policy_save(actor=SYSTEM, scope="everyone", amount=100, per_recipient_cap=40)
     services.policy_save(actor=SYSTEM, scope="role", role="leader", amount=150, per_recipient_cap=50)
+    services.allowance_grant()
     for name, kind, who, points, cap, badge, cross_unit in RULES:
         services.rule_save(
             actor=SYSTEM,
@@ -63,8 +64,9 @@ def recognition_load(*, org: DemoOrg, person_ids: dict[str, int], now: datetime)
             badge_name=badge,
             cross_unit_only=cross_unit,
         )
-    for unit in people_queries.unit_list().filter(parent__isnull=True):
-        services.budget_fund(actor=SYSTEM, unit_id=unit.pk, amount=20000, reason="Demo year budget")
+    top = people_queries.unit_list().filter(parent__isnull=True)
+    for unit in people_queries.unit_list().filter(parent__in=top) or top:
+        services.budget_fund(actor=SYSTEM, unit_id=unit.pk, amount=5000, reason="Rewards budget for the year")
     for name, description, cost, approval in REWARDS:
         services.reward_save(actor=SYSTEM, name=name, description=description, cost=cost, approval=approval)
 

@@ -182,9 +182,9 @@ class Kudos(models.Model):
 
 class Reaction(models.Model):
     class Emoji(models.TextChoices):
-        CLAP = "clap", "👏"
-        HEART = "heart", "❤️"
-        BULB = "bulb", "💡"
+        CLAP = "clap", "Applause"
+        HEART = "heart", "Love it"
+        BULB = "bulb", "Learned from it"
 
     kudos = models.ForeignKey(Kudos, on_delete=models.CASCADE, related_name="reactions")
     person = models.ForeignKey("people.Person", on_delete=models.CASCADE, related_name="+")

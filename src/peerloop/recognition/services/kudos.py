@@ -16,7 +16,7 @@ from peerloop.notifications import services as notification_services
 from peerloop.people import queries as people_queries
 from peerloop.people.models import Person
 from peerloop.programs import queries as programs_queries
-from peerloop.recognition.models import Account, AllowancePolicy, JournalEntry, Kudos, Reaction
+from peerloop.recognition.models import Account, AllowancePolicy, JournalEntry, Kudos, Posting, Reaction
 from peerloop.recognition.permissions import require_manage
 from peerloop.recognition.services.ledger import (
     account_for,
@@ -104,27 +104,82 @@ def _grant(person: Person, allowance: Allowance, period: str, allowance_account:
     )
 
 
-def allowance_grant(*, period: str | None = None, person_ids: Iterable[int] | None = None) -> int:
+def allowance_grant(*, period: str | None = None, person_ids: Iterable[int] | None = None, batch: int = 500) -> int:
     """Grant every active employee (or those given) this month's allowance, expiring what
-    is left of earlier months first. Safe to run any number of times; returns grants made."""
+    is left of earlier months first. Safe to run any number of times; returns grants made.
+
+    Works in batches: per batch, one transaction locks the batch's allowance accounts and
+    writes all its entries and postings in bulk."""
     period = period or period_of()
     resolver = AllowanceResolver()
     people = people_queries.person_list().filter(kind=Person.Kind.EMPLOYEE).select_related("user")
     if person_ids is not None:
         people = people.filter(pk__in=list(person_ids))
-    granted = set(
-        JournalEntry.objects.filter(key__startswith="grant:", key__endswith=f":{period}").values_list("key", flat=True)
-    )
     made = 0
-    for person in people.iterator(chunk_size=500):
-        if f"grant:{person.pk}:{period}" in granted:
-            continue
-        with transaction.atomic():
-            account = account_for(kind=Account.Kind.ALLOWANCE, person_id=person.pk)
-            lock_accounts([account.pk])
-            _grant(person, resolver.for_person(person), period, account)
-            made += 1
+    chunk: list[Person] = []
+    for person in people.iterator(chunk_size=batch):
+        chunk.append(person)
+        if len(chunk) >= batch:
+            made += _grant_batch(chunk, period, resolver)
+            chunk = []
+    if chunk:
+        made += _grant_batch(chunk, period, resolver)
     return made
+
+
+def _grant_batch(people: list[Person], period: str, resolver: AllowanceResolver) -> int:
+    ids = [p.pk for p in people]
+    Account.objects.bulk_create(
+        [Account(kind=Account.Kind.ALLOWANCE, person_id=pid) for pid in ids], ignore_conflicts=True
+    )
+    issuance = system_account(Account.Kind.ISSUANCE)
+    expiry = system_account(Account.Kind.EXPIRY)
+    with transaction.atomic():
+        accounts = dict(
+            Account.objects.select_for_update()
+            .filter(kind=Account.Kind.ALLOWANCE, person_id__in=ids)
+            .order_by("pk")
+            .values_list("person_id", "pk")
+        )
+        keys = [f"grant:{pid}:{period}" for pid in ids]
+        done = set(JournalEntry.objects.filter(key__in=keys).values_list("key", flat=True))
+        todo = [p for p in people if f"grant:{p.pk}:{period}" not in done]
+        if not todo:
+            return 0
+        left = dict(
+            Posting.objects.filter(account_id__in=[accounts[p.pk] for p in todo])
+            .values_list("account_id")
+            .annotate(total=Sum("amount"))
+            .values_list("account_id", "total")
+        )
+        entries: list[JournalEntry] = []
+        legs: list[list[tuple[int, int]]] = []
+        for person in todo:
+            account_id = accounts[person.pk]
+            remaining = int(left.get(account_id) or 0)
+            if remaining > 0:
+                entries.append(
+                    JournalEntry(
+                        kind=JournalEntry.Kind.EXPIRY,
+                        key=f"expire:{person.pk}:{period}",
+                        memo=f"Allowance left before {period} expired",
+                    )
+                )
+                legs.append([(account_id, -remaining), (expiry.pk, remaining)])
+            amount = resolver.for_person(person).amount
+            entries.append(
+                JournalEntry(
+                    kind=JournalEntry.Kind.GRANT, key=f"grant:{person.pk}:{period}", memo=f"Allowance for {period}"
+                )
+            )
+            legs.append([(account_id, amount), (issuance.pk, -amount)])
+        created = JournalEntry.objects.bulk_create(entries)
+        postings = []
+        for entry, pair in zip(created, legs, strict=True):
+            assert entry.pk is not None and sum(amount for _, amount in pair) == 0
+            postings.extend(Posting(entry_id=entry.pk, account_id=acc, amount=amount) for acc, amount in pair)
+        Posting.objects.bulk_create(postings)
+    return len(todo)
 
 
 def policy_save(
