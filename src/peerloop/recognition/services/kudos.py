@@ -174,7 +174,7 @@ def _grant_batch(people: list[Person], period: str, resolver: AllowanceResolver)
             )
             legs.append([(account_id, amount), (issuance.pk, -amount)])
         created = JournalEntry.objects.bulk_create(entries)
-        postings = []
+        postings: list[Posting] = []
         for entry, pair in zip(created, legs, strict=True):
             assert entry.pk is not None and sum(amount for _, amount in pair) == 0
             postings.extend(Posting(entry_id=entry.pk, account_id=acc, amount=amount) for acc, amount in pair)
