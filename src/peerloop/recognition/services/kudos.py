@@ -50,7 +50,9 @@ class AllowanceResolver:
 
     def __init__(self) -> None:
         self.policies = list(AllowancePolicy.objects.all())
-        self.unit_parents = dict(people_queries.unit_list().values_list("id", "parent_id"))
+        self.unit_parents: dict[int, int | None] = {}
+        if any(p.scope == AllowancePolicy.Scope.UNIT for p in self.policies):
+            self.unit_parents = dict(people_queries.unit_list().values_list("id", "parent_id"))
         self.audiences: dict[int, set[int]] = {}
         for policy in self.policies:
             if policy.scope == AllowancePolicy.Scope.PROGRAM and policy.program_id not in self.audiences:
@@ -318,6 +320,7 @@ def kudos_give(
             legs=[(allowance_account, -amount), (points_account, amount)],
             memo=f"Kudos from {giver.name} to {recipient.name}",
             created_by_id=actor.user_id,
+            checked=True,
         )
         kudos = Kudos.objects.create(
             giver=giver,

@@ -77,6 +77,7 @@ def entry_post(
     created_by_id: int | None = None,
     key: str | None = None,
     shortfall: dict[int, str] | None = None,
+    checked: bool = False,
 ) -> JournalEntry:
     """Write one balanced entry. Accounts that lose points are locked and must stay at or
     above zero (except the issuance account); ``shortfall`` names the field and message of
@@ -84,13 +85,20 @@ def entry_post(
 
     Raises ValueError for an unbalanced or empty entry (a programming error) and
     ValidationError when an account would be overdrawn; nothing is written then.
+    ``checked``: the caller already holds the locks of the accounts that lose points and
+    has checked their balances in this transaction.
     """
     if len(legs) < 2 or any(amount == 0 for _, amount in legs):
         raise ValueError("an entry needs at least two legs, none of them zero")
     if sum(amount for _, amount in legs) != 0:
         raise ValueError(f"unbalanced entry: legs sum to {sum(amount for _, amount in legs)}")
-    with transaction.atomic():
-        debited = [account for account, amount in legs if amount < 0 and account.kind not in Account.NEGATIVE_ALLOWED]
+    # A checked entry raises nothing a caller would catch, so it needs no savepoint.
+    with transaction.atomic(savepoint=not checked):
+        debited = [
+            account
+            for account, amount in legs
+            if amount < 0 and account.kind not in Account.NEGATIVE_ALLOWED and not checked
+        ]
         lock_accounts([account.pk for account in debited])
         for account in debited:
             out = -sum(amount for acc, amount in legs if acc.pk == account.pk)
