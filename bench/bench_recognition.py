@@ -7,8 +7,8 @@ Usage: .venv/bin/python bench/bench_recognition.py [--people N] [--postings P] [
 Builds a fresh database (SQLite in a temporary folder, or the PostgreSQL database given,
 which is emptied by migrating it from zero) with N people in 100 units and a ledger of about
 P postings: a year of monthly allowance grants for everyone, and kudos entries moving 1-3
-points from one person's allowance to another's received points (bulk inserted: setup, not
-timed). Then, timed:
+points from one person's allowance to another's received points (bulk inserted), then this
+month's grant by ``allowance_grant`` (what the monthly task does); setup, not timed. Then, timed:
 
 - kudos throughput: K calls of ``recognition.services.kudos_give`` (one transaction each, with
   its allowance lock, cap and balance checks, entry, postings, kudos row, interaction and
@@ -126,6 +126,10 @@ def build(people: int, postings: int, seed: int) -> list[int]:
             flush()
     if entries:
         flush()
+    # This month's allowance, as the monthly task grants it (kudos then take the steady path).
+    from peerloop.recognition import services
+
+    services.allowance_grant()
     if connection.vendor == "postgresql":
         with connection.cursor() as cursor:
             cursor.execute("ANALYZE")

@@ -103,3 +103,46 @@ def test_tasks_are_safe_to_run_twice(world):
         tasks.flags_detect_task.call_local()
     balances = queries.balances_for(person_id=world.member.pk)
     assert (balances.points, balances.allowance) == (3, 100)
+
+
+HUGE = 2**40
+
+
+@pytest.mark.parametrize(
+    ("role", "method", "url", "body"),
+    [
+        ("member", "post", "/api/v1/recognition/kudos", {"recipient_id": HUGE, "amount": 5, "message": "x"}),
+        ("member", "post", "/api/v1/recognition/kudos", {"recipient_id": 1, "amount": HUGE, "message": "x"}),
+        (
+            "member",
+            "post",
+            "/api/v1/recognition/kudos",
+            {"recipient_id": 1, "amount": 1, "message": "x", "value_id": HUGE},
+        ),
+        (
+            "member",
+            "post",
+            "/api/v1/recognition/kudos",
+            {"recipient_id": 1, "amount": 1, "message": "x", "topic_ids": [HUGE]},
+        ),
+        ("member", "post", f"/api/v1/recognition/kudos/{HUGE}/reactions", {"emoji": "clap"}),
+        ("member", "post", "/api/v1/recognition/redemptions", {"reward_id": HUGE}),
+        ("admin", "post", f"/api/v1/recognition/redemptions/{HUGE}/decision", {"approve": True}),
+        ("admin", "post", "/api/v1/recognition/corrections", {"person_id": HUGE, "amount": 5, "reason": "x"}),
+        (
+            "admin",
+            "post",
+            "/api/v1/recognition/rules",
+            {"name": "r", "event_kind": "match.rated", "beneficiary": "actor", "points": 5, "program_id": HUGE},
+        ),
+    ],
+)
+def test_out_of_range_input_is_a_client_error(world, client_as, role, method, url, body):
+    client = client_as(role)
+    response = getattr(client, method)(url, body, content_type="application/json")
+    assert 400 <= response.status_code < 500, response.content[:300]
+
+
+def test_a_far_time_zone_offset_is_moved_to_utc(world, client_as):
+    response = client_as("leader").get("/api/v1/recognition/insights/tags?since=2026-01-01T00:00:00%2B23:59")
+    assert response.status_code == 200 and response.json() == []

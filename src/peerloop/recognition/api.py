@@ -6,11 +6,13 @@ budgets, corrections and flags. Guests get 404s. Service errors leave as 422 pro
 details naming the field.
 """
 
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 from django.http import HttpRequest
+from django.utils import timezone
 from ninja import Field, Query, Router, Schema, Status
+from ninja.errors import HttpError
 from ninja.pagination import LimitOffsetPagination, paginate
 
 from peerloop.core.permissions import NotFound
@@ -22,6 +24,18 @@ from peerloop.spaces import queries as spaces_queries
 router = Router(tags=["recognition"])
 
 
+def _utc(value: datetime | None) -> datetime | None:
+    """In UTC (a naive value is taken as UTC): PostgreSQL refuses offsets beyond ±15:59."""
+    if value is None:
+        return None
+    if timezone.is_naive(value):
+        return timezone.make_aware(value, UTC)
+    try:
+        return value.astimezone(UTC)
+    except OverflowError:
+        raise HttpError(422, "That date and time is out of range.") from None
+
+
 def _actor(request: HttpRequest) -> Actor:
     return request.actor  # type: ignore[attr-defined,no-any-return]
 
@@ -31,7 +45,7 @@ def _actor(request: HttpRequest) -> Actor:
 
 class RecognitionKudosIn(Schema):
     recipient_id: int
-    amount: int = Field(..., description="Points from your allowance (at least 1)")
+    amount: int = Field(..., le=1_000_000, description="Points from your allowance (at least 1)")
     message: str = Field(..., max_length=1000)
     value_id: int | None = None
     topic_ids: list[int] = Field(default_factory=list, max_length=20)
@@ -100,7 +114,7 @@ class RecognitionOptIn(Schema):
 
 class RecognitionRewardIn(Schema):
     name: str = Field(..., max_length=120)
-    cost: int
+    cost: int = Field(..., le=10_000_000)
     description: str = Field("", max_length=500)
     approval: str | None = Field(None, description="none, manager or admin; from the cost when left out")
 
@@ -139,8 +153,8 @@ class RecognitionRuleIn(Schema):
     name: str = Field(..., max_length=120)
     event_kind: str
     beneficiary: str = Field(..., description="actor or target")
-    points: int
-    cap_per_period: int = 10
+    points: int = Field(..., le=1_000_000)
+    cap_per_period: int = Field(10, le=100_000)
     program_id: int | None = None
     badge_name: str = Field("", max_length=120)
     cross_unit_only: bool = False
@@ -170,7 +184,7 @@ class RecognitionApplyOut(Schema):
 class RecognitionCorrectionIn(Schema):
     person_id: int
     account_kind: str = Field("points", description="points or allowance")
-    amount: int = Field(..., description="Positive to add, negative to take away")
+    amount: int = Field(..., ge=-10_000_000, le=10_000_000, description="Positive to add, negative to take away")
     reason: str = Field(..., max_length=500)
 
 
@@ -446,4 +460,4 @@ def flags_list(request: HttpRequest):  # type: ignore[no-untyped-def]
 )
 def insight_tags(request: HttpRequest, filters: Query[RecognitionTagFilters]) -> list[queries.TagCount]:
     permissions.require_insights(_actor(request))
-    return queries.recognition_by_unit(since=filters.since, until=filters.until)[:5000]
+    return queries.recognition_by_unit(since=_utc(filters.since), until=_utc(filters.until))[:5000]

@@ -30,6 +30,7 @@ from peerloop.recognition.services.ledger import (
 from peerloop.vocabulary import queries as vocabulary_queries
 
 MESSAGE_MAX = 1000
+MAX_ID = 2**31  # ids beyond any integer column: refused as unknown rather than sent to the database
 
 
 @dataclass(frozen=True)
@@ -261,7 +262,7 @@ def kudos_give(
     if giver is None or not giver.active:
         raise NotFound()
     errors: dict[str, str] = {}
-    recipient = people_queries.person_get(person_id=recipient_id)
+    recipient = people_queries.person_get(person_id=recipient_id) if 0 < recipient_id < MAX_ID else None
     if recipient is None:
         errors["recipient_id"] = f"No person {recipient_id}."
     elif recipient.pk == giver.pk:
@@ -277,11 +278,14 @@ def kudos_give(
         errors["message"] = "Say what you are thanking them for."
     elif len(message) > MESSAGE_MAX:
         errors["message"] = f"Keep the message under {MESSAGE_MAX} characters ({len(message)} now)."
-    if value_id is not None and vocabulary_queries.company_value_get(value_id=value_id) is None:
+    if value_id is not None and (
+        not 0 < value_id < MAX_ID or vocabulary_queries.company_value_get(value_id=value_id) is None
+    ):
         errors["value_id"] = f"No company value {value_id}."
     topic_ids = sorted(set(topic_ids))
     if topic_ids:
-        found = set(vocabulary_queries.topic_list().filter(pk__in=topic_ids).values_list("pk", flat=True))
+        valid = [t for t in topic_ids if 0 < t < MAX_ID]
+        found = set(vocabulary_queries.topic_list().filter(pk__in=valid).values_list("pk", flat=True))
         missing = [t for t in topic_ids if t not in found]
         if missing:
             errors["topic_ids"] = f"No topic {', '.join(map(str, missing))}."
