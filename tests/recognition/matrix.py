@@ -78,6 +78,17 @@ def give_form(world) -> dict:
     return {"recipient": str(stranger(world)), "amount": "5", "message": "Thanks for the help"}
 
 
+def a_rule(world) -> int:
+    return services.rule_save(
+        actor=SYSTEM,
+        name="Accepted answer",
+        event_kind="discussion.answer_accepted",
+        beneficiary="target",
+        points=20,
+        cap_per_period=5,
+    ).pk
+
+
 def rule_form(world) -> dict:
     return {
         "name": "Accepted answer",
@@ -149,6 +160,14 @@ CASES = [
         method="POST",
         url=lambda w: reverse("recognition:rule_save"),
         data=rule_form,
+        allowed=ADMIN,
+        ok=(302,),
+    ),
+    Case(
+        route="recognition:rule_active",
+        method="POST",
+        url=lambda w: reverse("recognition:rule_active", args=[a_rule(w)]),
+        data=lambda w: {"active": "off"},
         allowed=ADMIN,
         ok=(302,),
     ),

@@ -3,6 +3,7 @@
 from django.core.exceptions import ValidationError
 import pytest
 
+from peerloop.core.models import AuditEntry
 from peerloop.core.roles import SYSTEM
 from peerloop.core.services import interaction_record
 from peerloop.recognition import queries, services
@@ -129,3 +130,11 @@ def test_session_attended_and_bad_rules_refused(world):
         )
     assert set(exc.value.message_dict) == {"name", "event_kind", "beneficiary", "points", "cap_per_period"}
     assert "'kudos.given' is not an event a rule can reward." in exc.value.message_dict["event_kind"]
+
+
+def test_a_rule_turned_off_awards_nothing_for_later_events(world):
+    r = rule()
+    services.rule_set_active(actor=SYSTEM, rule_id=r.pk, active=False)
+    interaction_record(kind="discussion.answer_accepted", actor_id=world.leader.pk, target_ids=[world.member.pk])
+    assert services.rules_apply().awarded == 0
+    assert AuditEntry.objects.filter(action="recognition.rule_active").count() == 1

@@ -18,6 +18,7 @@ urlpatterns = [
     path("manage/", views.manage, name="manage"),
     path("manage/rules/", views.rule_save, name="rule_save"),
     path("manage/rules/apply/", views.rules_apply, name="rules_apply"),
+    path("manage/rules/<int:rule_id>/active/", views.rule_active, name="rule_active"),
     path("manage/rewards/", views.reward_save, name="reward_save"),
     path("manage/budgets/", views.budget_fund, name="budget_fund"),
     path("manage/policies/", views.policy_save, name="policy_save"),

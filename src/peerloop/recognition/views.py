@@ -301,6 +301,15 @@ def rule_save(request: HttpRequest) -> HttpResponse:
 
 
 @require_POST
+def rule_active(request: HttpRequest, rule_id: int) -> HttpResponse:
+    actor = request.actor  # type: ignore[attr-defined]
+    permissions.require_manage(actor, write=True)
+    rule = services.rule_set_active(actor=actor, rule_id=rule_id, active=request.POST.get("active") == "on")
+    messages.success(request, f"{rule.name} is {'on' if rule.active else 'off'}.")
+    return redirect("recognition:manage")
+
+
+@require_POST
 def rules_apply(request: HttpRequest) -> HttpResponse:
     actor = request.actor  # type: ignore[attr-defined]
     permissions.require_manage(actor, write=True)

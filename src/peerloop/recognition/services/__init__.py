@@ -24,7 +24,7 @@ from peerloop.recognition.services.rewards import (
     redemption_request,
     reward_save,
 )
-from peerloop.recognition.services.rules import EVENT_KINDS, ApplyReport, rule_save, rules_apply
+from peerloop.recognition.services.rules import EVENT_KINDS, ApplyReport, rule_save, rule_set_active, rules_apply
 
 __all__ = [
     "EVENT_KINDS",
@@ -51,5 +51,6 @@ __all__ = [
     "redemption_request",
     "reward_save",
     "rule_save",
+    "rule_set_active",
     "rules_apply",
 ]

@@ -8,6 +8,7 @@ from django.utils.text import slugify
 
 from peerloop.core import queries as core_queries
 from peerloop.core import services as core_services
+from peerloop.core.permissions import NotFound
 from peerloop.core.roles import Actor
 from peerloop.people import queries as people_queries
 from peerloop.programs import queries as programs_queries
@@ -113,6 +114,26 @@ def rule_save(
             object_id=rule.pk,
             object_repr=rule.name,
             changes={k: v for k, v in fields.items() if k != "badge"} | {"badge": badge.slug if badge else ""},
+        )
+    return rule
+
+
+def rule_set_active(*, actor: Actor, rule_id: int, active: bool) -> EarningRule:
+    """An admin turns a rule off (it awards nothing for later events) or back on (audited)."""
+    require_manage(actor, write=True)
+    with transaction.atomic():
+        rule = EarningRule.objects.select_for_update().filter(pk=rule_id).first()
+        if rule is None:
+            raise NotFound()
+        rule.active = active
+        rule.save(update_fields=["active", "updated_at"])
+        core_services.audit_record(
+            actor=actor,
+            action="recognition.rule_active",
+            object_type="earning_rule",
+            object_id=rule.pk,
+            object_repr=rule.name,
+            changes={"active": active},
         )
     return rule
 
