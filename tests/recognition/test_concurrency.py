@@ -96,3 +96,27 @@ def test_concurrent_redemptions_never_overdraw_the_unit_budget(world):
     assert budget.balance == 20
     assert sum(queries.balances_for(person_id=p.pk).points for p in people) == 20 * 50 - 6 * 30
     assert_ledger_balanced()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_ten_concurrent_posts_with_one_idempotency_key_make_one_kudos(world):
+    from django.test import Client
+
+    from tests.factories import PASSWORD
+
+    def post():  # type: ignore[no-untyped-def]
+        client = Client()
+        assert client.login(email=world.member.email, password=PASSWORD)
+        return client.post(
+            "/api/v1/recognition/kudos",
+            {"recipient_id": world.leader.pk, "amount": 5, "message": "Thanks"},
+            content_type="application/json",
+            HTTP_IDEMPOTENCY_KEY="retry-1",
+        )
+
+    results = run_concurrently(post, [()] * 10)
+    assert [r.status_code for r in results] == [201] * 10, results
+    assert len({r.json()["id"] for r in results}) == 1
+    assert Kudos.objects.count() == 1
+    assert queries.balances_for(person_id=world.member.pk).allowance == 95
+    assert_ledger_balanced()

@@ -148,3 +148,16 @@ def test_insight_hook_counts_values_and_topics_per_unit_and_month(world):
         (unit.pk, month, "value", "Ownership", 2, 10),
         (unit.pk, month, "topic", "Pricing", 1, 5),
     ]
+
+
+def test_the_same_idempotency_key_gives_kudos_once(world):
+    first = give(world, world.member, world.leader, 5, idempotency_key="k1")
+    again = give(world, world.member, world.leader, 5, idempotency_key="k1")
+    assert again.pk == first.pk
+    assert Kudos.objects.count() == 1
+    with pytest.raises(ValidationError) as exc:
+        give(world, world.member, world.leader, 6, idempotency_key="k1")
+    assert exc.value.message_dict == {"idempotency_key": ["This key was already used for other kudos."]}
+    other_giver = give(world, world.leader, world.member, 5, idempotency_key="k1")  # keys are per giver
+    assert other_giver.pk != first.pk
+    assert queries.balances_for(person_id=world.member.pk).allowance == 95

@@ -253,6 +253,8 @@ def kudos_feed(request: HttpRequest):  # type: ignore[no-untyped-def]
 
 @router.post("/recognition/kudos", response={201: RecognitionKudosOut}, summary="Give kudos from my allowance")
 def kudos_give(request: HttpRequest, payload: RecognitionKudosIn) -> Status[dict[str, Any]]:
+    """An ``Idempotency-Key`` header makes retries safe: the same key gives the same kudos
+    once (and the same answer); the same key with other kudos is a 422."""
     actor = _actor(request)
     person_id = permissions.require_member(actor, write=True)
     kudos = services.kudos_give(
@@ -263,6 +265,7 @@ def kudos_give(request: HttpRequest, payload: RecognitionKudosIn) -> Status[dict
         value_id=payload.value_id,
         topic_ids=payload.topic_ids,
         public=payload.public,
+        idempotency_key=request.headers.get("Idempotency-Key") or None,
     )
     fresh = queries.kudos_get(kudos_id=kudos.pk, viewer_id=person_id)
     assert fresh is not None

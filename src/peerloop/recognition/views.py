@@ -1,6 +1,8 @@
 """Web pages of recognition: the feed and giving kudos, my balances and statement,
 leaderboards, rewards and approvals; for admins rules, catalog, budgets and flags."""
 
+import uuid
+
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
@@ -71,6 +73,7 @@ def _give_context(recipient_id: int | None) -> dict:
         "values": list(vocabulary_queries.company_value_list()[:50]),
         "topics": list(vocabulary_queries.topic_list().order_by("name")[:300]),
         "amounts": (5, 10, 20),
+        "nonce": uuid.uuid4().hex,  # a double click sends the same kudos once
     }
 
 
@@ -105,6 +108,7 @@ def give(request: HttpRequest) -> HttpResponse:
                 value_id=_int(data.get("value")),
                 topic_ids=[t for t in (_int(v) for v in data.getlist("topics")) if t],
                 public=data.get("visibility", "public") != "private",
+                idempotency_key=data.get("nonce") or None,
             )
         except ValidationError as exc:
             if request.htmx:  # type: ignore[attr-defined]

@@ -242,6 +242,7 @@ def kudos_give(
     topic_ids: Sequence[int] = (),
     public: bool = True,
     giver_id: int | None = None,
+    idempotency_key: str | None = None,
 ) -> Kudos:
     """Give kudos from the actor's allowance to a colleague (``giver_id``: on behalf of
     someone, for the system's own work such as the demo and imports only).
@@ -249,6 +250,10 @@ def kudos_give(
     Refused with a ValidationError naming the field: a zero or negative amount, oneself,
     a deactivated person or a guest, more than the allowance left, more than the monthly
     cap to one person, an empty or too long message, an unknown value or topic.
+
+    With ``idempotency_key`` (a double click, a retried request), the giver's first kudos
+    with that key is returned again and nothing new is written; the same key with other
+    kudos is refused.
     """
     if giver_id is not None:
         require(actor == SYSTEM, message="Only the system gives kudos on someone's behalf.")
@@ -299,6 +304,20 @@ def kudos_give(
         # The lock on the giver's allowance serializes their kudos: the cap and the
         # balance below are read by one writer at a time.
         lock_accounts([allowance_account.pk])
+        entry_key = f"kudos:{giver.pk}:{idempotency_key[:80]}" if idempotency_key else None
+        if entry_key is not None:
+            earlier = Kudos.objects.filter(entry__key=entry_key).first()
+            if earlier is not None:
+                same = (earlier.recipient_id, earlier.amount, earlier.message, earlier.value_id, earlier.public) == (
+                    recipient.pk,
+                    amount,
+                    message,
+                    value_id,
+                    public,
+                )
+                if not same:
+                    raise ValidationError({"idempotency_key": "This key was already used for other kudos."})
+                return earlier
         allowance = AllowanceResolver().for_person(giver)
         _grant(giver, allowance, period, allowance_account)
         given = (
@@ -325,6 +344,7 @@ def kudos_give(
             memo=f"Kudos from {giver.name} to {recipient.name}",
             created_by_id=actor.user_id,
             checked=True,
+            key=entry_key,
         )
         kudos = Kudos.objects.create(
             giver=giver,
