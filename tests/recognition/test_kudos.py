@@ -161,3 +161,12 @@ def test_the_same_idempotency_key_gives_kudos_once(world):
     other_giver = give(world, world.leader, world.member, 5, idempotency_key="k1")  # keys are per giver
     assert other_giver.pk != first.pk
     assert queries.balances_for(person_id=world.member.pk).allowance == 95
+
+
+def test_insight_texts_are_public_messages_only(world):
+    give(world, world.member, world.leader, 5, message="Your pricing lesson travelled", value_id=value().pk)
+    give(world, world.member, world.program_owner, 5, message="Private thanks", public=False)
+    rows = queries.recognition_texts()
+    assert [(r.unit_id, r.value, r.message) for r in rows] == [
+        (world.leader.unit_id, "Customer first", "Your pricing lesson travelled")
+    ]

@@ -129,3 +129,12 @@ def test_admin_pages_show_rules_and_flags(world, client_as):
     )
     html = client_as("admin").get(reverse("recognition:manage")).content.decode()
     assert "Accepted answer" in html and "all postings sum to <strong>0</strong>" in html
+
+
+def test_admin_corrects_by_email_with_a_reason(world, client_as):
+    response = client_as("admin").post(
+        reverse("recognition:correction"),
+        {"person": world.member.email, "account_kind": "points", "amount": "12", "reason": "Missed award"},
+    )
+    assert response.status_code == 302
+    assert queries.balances_for(person_id=world.member.pk).points == 12

@@ -278,3 +278,25 @@ def recognition_by_unit(*, since: datetime | None = None, until: datetime | None
             )
         )
     return rows
+
+
+@dataclass(frozen=True)
+class KudosText:
+    unit_id: int | None
+    month: str
+    value: str
+    message: str
+
+
+def recognition_texts(
+    *, since: datetime | None = None, until: datetime | None = None, limit: int = 10000
+) -> list[KudosText]:
+    """Insight hook: the messages of public kudos by the recipient's unit and month, for
+    text mining (private kudos never leave the two people)."""
+    qs = Kudos.objects.filter(public=True)
+    if since is not None:
+        qs = qs.filter(at__gte=since)
+    if until is not None:
+        qs = qs.filter(at__lt=until)
+    rows = qs.order_by("at", "id").values_list("recipient__unit_id", "at", "value__name", "message")[:limit]
+    return [KudosText(unit, at.strftime("%Y-%m"), value or "", message) for unit, at, value, message in rows]

@@ -372,7 +372,7 @@ def correction(request: HttpRequest) -> HttpResponse:
     def work(actor, data):  # type: ignore[no-untyped-def]
         services.correction_post(
             actor=actor,
-            person_id=_int(data.get("person")) or 0,
+            person_id=_recipient(data.get("person", "")),
             account_kind=data.get("account_kind", "points"),
             amount=_int(data.get("amount")) or 0,
             reason=data.get("reason", ""),
