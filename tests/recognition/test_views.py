@@ -138,3 +138,31 @@ def test_admin_corrects_by_email_with_a_reason(world, client_as):
     )
     assert response.status_code == 302
     assert queries.balances_for(person_id=world.member.pk).points == 12
+
+
+def test_kudos_from_a_post_remembers_what_it_was_for(world, client_as):
+    client = client_as("member")
+    form = client.get(reverse("recognition:give") + f"?to={world.leader.pk}&about_type=post&about_id=42", **HTMX)
+    html = form.content.decode()
+    assert 'name="about_type" value="post"' in html and 'name="about_id" value="42"' in html
+    assert "for this post" in html
+    client.post(
+        reverse("recognition:give"),
+        {
+            "recipient": world.leader.pk,
+            "amount": "5",
+            "message": "Great answer",
+            "about_type": "post",
+            "about_id": "42",
+        },
+        **HTMX,
+    )
+    kudos = Kudos.objects.get()
+    assert (kudos.about_type, kudos.about_id) == ("post", "42")
+    assert "for a post" in client.get(reverse("recognition:feed")).content.decode()
+    response = client.post(
+        "/api/v1/recognition/kudos",
+        {"recipient_id": world.leader.pk, "amount": 1, "message": "x", "about_type": "planet", "about_id": "1"},
+        content_type="application/json",
+    )
+    assert response.status_code == 422 and "Kudos can be about a thread, post, lesson" in response.content.decode()

@@ -50,6 +50,8 @@ class RecognitionKudosIn(Schema):
     value_id: int | None = None
     topic_ids: list[int] = Field(default_factory=list, max_length=20)
     public: bool = True
+    about_type: str = Field("", max_length=32, description="thread, post, lesson, session or feedback_item")
+    about_id: str = Field("", max_length=64, description="The id of what the kudos is about")
 
 
 class RecognitionKudosOut(Schema):
@@ -63,6 +65,8 @@ class RecognitionKudosOut(Schema):
     value: str | None
     topics: list[str]
     public: bool
+    about_type: str
+    about_id: str
     at: datetime
     reactions: dict[str, int]
 
@@ -239,6 +243,8 @@ def _kudos_out(kudos: Kudos) -> dict[str, Any]:
         "value": kudos.value.name if kudos.value else None,
         "topics": [t.name for t in kudos.topics.all()],
         "public": kudos.public,
+        "about_type": kudos.about_type,
+        "about_id": kudos.about_id,
         "at": kudos.at,
         "reactions": counts,
     }
@@ -266,6 +272,8 @@ def kudos_give(request: HttpRequest, payload: RecognitionKudosIn) -> Status[dict
         topic_ids=payload.topic_ids,
         public=payload.public,
         idempotency_key=request.headers.get("Idempotency-Key") or None,
+        about_type=payload.about_type,
+        about_id=payload.about_id,
     )
     fresh = queries.kudos_get(kudos_id=kudos.pk, viewer_id=person_id)
     assert fresh is not None

@@ -159,6 +159,9 @@ class Kudos(models.Model):
     )
     topics = models.ManyToManyField("vocabulary.Topic", blank=True, related_name="+")
     public = models.BooleanField(default=True)
+    # What the kudos is for, when given from a thread, a post or a lesson (another module's object).
+    about_type = models.CharField(max_length=32, blank=True, default="")
+    about_id = models.CharField(max_length=64, blank=True, default="")
     entry = models.OneToOneField(JournalEntry, on_delete=models.PROTECT, related_name="kudos")
     period = models.CharField(max_length=7, help_text="YYYY-MM")
     at = models.DateTimeField(auto_now_add=True, db_index=True)

@@ -66,7 +66,7 @@ def _recipient(raw: str) -> int:
     return found[0].pk
 
 
-def _give_context(recipient_id: int | None) -> dict:
+def _give_context(recipient_id: int | None, about: tuple[str, str] = ("", "")) -> dict:
     recipient = people_queries.person_get(person_id=recipient_id) if recipient_id else None
     return {
         "recipient": recipient if recipient and recipient.active else None,
@@ -74,6 +74,8 @@ def _give_context(recipient_id: int | None) -> dict:
         "topics": list(vocabulary_queries.topic_list().order_by("name")[:300]),
         "amounts": (5, 10, 20),
         "nonce": uuid.uuid4().hex,  # a double click sends the same kudos once
+        "about_type": about[0][:32],
+        "about_id": about[1][:64],
     }
 
 
@@ -109,10 +111,13 @@ def give(request: HttpRequest) -> HttpResponse:
                 topic_ids=[t for t in (_int(v) for v in data.getlist("topics")) if t],
                 public=data.get("visibility", "public") != "private",
                 idempotency_key=data.get("nonce") or None,
+                about_type=data.get("about_type", ""),
+                about_id=data.get("about_id", ""),
             )
         except ValidationError as exc:
             if request.htmx:  # type: ignore[attr-defined]
-                context = {**_give_context(_int(data.get("recipient"))), "error": _message(exc), "posted": data}
+                about = (data.get("about_type", ""), data.get("about_id", ""))
+                context = {**_give_context(_int(data.get("recipient")), about), "error": _message(exc), "posted": data}
                 return render(request, "recognition/_give_form.html", context)
             messages.error(request, _message(exc))
             back = data.get("next") or reverse("recognition:feed")
@@ -123,7 +128,8 @@ def give(request: HttpRequest) -> HttpResponse:
         messages.success(request, text)
         return redirect("recognition:feed")
     to = _int(request.GET.get("to"))
-    context = {**_give_context(to), "nav": NAV, "balances": queries.balances_for(person_id=person_id)}
+    about = (request.GET.get("about_type", ""), request.GET.get("about_id", ""))
+    context = {**_give_context(to, about), "nav": NAV, "balances": queries.balances_for(person_id=person_id)}
     if to and context["recipient"] is None:
         raise NotFound()
     template = "recognition/_give_form.html" if request.htmx else "recognition/give.html"  # type: ignore[attr-defined]

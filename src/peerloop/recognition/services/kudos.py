@@ -30,6 +30,7 @@ from peerloop.recognition.services.ledger import (
 from peerloop.vocabulary import queries as vocabulary_queries
 
 MESSAGE_MAX = 1000
+ABOUT_TYPES = ("thread", "post", "lesson", "session", "feedback_item")
 MAX_ID = 2**31  # ids beyond any integer column: refused as unknown rather than sent to the database
 
 
@@ -243,6 +244,8 @@ def kudos_give(
     public: bool = True,
     giver_id: int | None = None,
     idempotency_key: str | None = None,
+    about_type: str = "",
+    about_id: str | int = "",
 ) -> Kudos:
     """Give kudos from the actor's allowance to a colleague (``giver_id``: on behalf of
     someone, for the system's own work such as the demo and imports only).
@@ -294,6 +297,11 @@ def kudos_give(
         missing = [t for t in topic_ids if t not in found]
         if missing:
             errors["topic_ids"] = f"No topic {', '.join(map(str, missing))}."
+    about_id = str(about_id or "").strip()
+    if about_type and (about_type not in ABOUT_TYPES or not about_id or len(about_id) > 64):
+        errors["about_type"] = f"Kudos can be about a {', '.join(ABOUT_TYPES)}, with its id."
+    elif about_id and not about_type:
+        errors["about_type"] = "Say what the kudos is about (thread, post, lesson...)."
     if errors:
         raise ValidationError(errors)
     assert recipient is not None
@@ -355,6 +363,8 @@ def kudos_give(
             public=public,
             entry=entry,
             period=period,
+            about_type=about_type,
+            about_id=about_id,
         )
         if topic_ids:
             kudos.topics.set(topic_ids)
