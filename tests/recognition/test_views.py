@@ -19,6 +19,7 @@ def test_give_kudos_in_two_clicks_from_a_profile(world, client_as):
     profile = client.get(reverse("people:profile", args=[world.leader.pk]))
     give_url = reverse("recognition:give") + f"?to={world.leader.pk}"
     assert give_url in profile.content.decode()
+    assert "_give_button.html" not in profile.content.decode()  # the hook's comment is not rendered
     form = client.get(give_url, **HTMX)  # click 1: the form, recipient and amount already chosen
     html = form.content.decode()
     assert f'name="recipient" value="{world.leader.pk}"' in html and "checked" in html
