@@ -11,6 +11,7 @@ urlpatterns = [
     path("spaces/", include("peerloop.spaces.urls")),
     path("programs/", include("peerloop.programs.urls")),
     path("matching/", include("peerloop.matching.urls")),
+    path("recognition/", include("peerloop.recognition.urls")),
     path("notifications/", include("peerloop.notifications.urls")),
     path("insights/", include("peerloop.insights.urls")),
     path("api/v1/", api.urls),

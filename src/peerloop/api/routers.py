@@ -9,6 +9,7 @@ from peerloop.matching.api import router as matching_router
 from peerloop.notifications.api import router as notifications_router
 from peerloop.people.api import router as people_router
 from peerloop.programs.api import router as programs_router
+from peerloop.recognition.api import router as recognition_router
 from peerloop.spaces.api import router as spaces_router
 from peerloop.vocabulary.api import router as vocabulary_router
 
@@ -23,3 +24,4 @@ def mount(api: NinjaAPI) -> None:
     api.add_router("/", matching_router)
     api.add_router("/", notifications_router)
     api.add_router("/", insights_router)
+    api.add_router("/", recognition_router)

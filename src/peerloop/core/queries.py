@@ -48,3 +48,9 @@ def job_get(*, job_id: uuid.UUID | str) -> Job | None:
 
 def job_list_for_user(*, user_id: int, limit: int = 20) -> list[Job]:
     return list(Job.objects.filter(started_by_id=user_id)[:limit])
+
+
+def interaction_after(*, after_id: int, kinds: list[str], limit: int = 1000) -> list[Interaction]:
+    """Up to ``limit`` interactions of the given kinds with an id above ``after_id``, by id
+    (for readers of the stream that keep a cursor)."""
+    return list(Interaction.objects.filter(id__gt=after_id, kind__in=kinds).order_by("id")[:limit])

@@ -20,6 +20,7 @@ from peerloop.core import services as core_services
 from peerloop.core.roles import SYSTEM
 from peerloop.demo.generator import DEMO_PASSWORD, DemoOrg, generate
 from peerloop.demo.matching import demo_matching
+from peerloop.demo.recognition import recognition_load
 from peerloop.people import queries as people_queries
 from peerloop.people import services as people_services
 from peerloop.programs import services as program_services
@@ -91,6 +92,7 @@ def demo_load(
         _stage(report, "programs", lambda: _programs(org, report, person_ids, space_ids, now.date()))
         _stage(report, "interactions", lambda: _interactions(org, report, person_ids, space_ids, now, progress))
         _stage(report, "matching", lambda: demo_matching(seed=seed))
+        _stage(report, "recognition", lambda: recognition_load(org=org, person_ids=person_ids, now=now))
     report.seconds["total"] = time.perf_counter() - started
     return report
 
