@@ -61,6 +61,12 @@ CASES = [
         ok=(200,),
     ),
     Case(
+        route="GET /api/v1/insights/programs/{program_id}/report",
+        url=lambda w: f"/api/v1/insights/programs/{w.program.pk}/report",
+        allowed=READERS,
+        ok=(200,),
+    ),
+    Case(
         route="POST /api/v1/insights/refresh",
         method="POST",
         url=lambda w: "/api/v1/insights/refresh",

@@ -6,7 +6,9 @@ from datetime import date, timedelta
 import pytest
 
 from peerloop.core.services import interaction_record
+from peerloop.core.roles import SYSTEM
 from peerloop.insights import reports
+from peerloop.insights.services import snapshot_refresh
 from peerloop.people.queries import actor_for_user
 from peerloop.programs.models import Kpi, MetricValue
 from tests.factories import PersonFactory, UnitFactory
@@ -87,3 +89,17 @@ def test_the_report_page_and_its_export(program, client_as):
     body = export.content.decode()
     assert "<style>" in body and "<script" not in body and "improved more than the comparison units" in body
     assert client_as("member").get(f"/insights/programs/{program.pk}/").status_code == 404
+    assert "Across the organization" not in text  # no refresh yet
+    snapshot_refresh(actor=SYSTEM)
+    text = client_as("program_owner").get(f"/insights/programs/{program.pk}/").content.decode()
+    assert "Across the organization" in text and "The network of units" in text and "Lateral and vertical flows" in text
+
+
+def test_the_api_gives_the_report(program, client_as):
+    program, _, _ = program
+    body = client_as("admin").get(f"/api/v1/insights/programs/{program.pk}/report").json()
+    assert body["taking_part"] is None and body["units_taking_part"] == 3
+    [kpi] = body["kpis"]
+    assert kpi["metric_code"] == "nps" and kpi["effect"] == pytest.approx(10.0)
+    assert kpi["months"][0] == "Jan 26" and len(kpi["treated_mean"]) == 12
+    assert client_as("admin").get("/api/v1/insights/programs/999999/report").status_code == 404

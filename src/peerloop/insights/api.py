@@ -2,17 +2,17 @@
 metrics, matrices and trends, and refreshes. Leaders, program owners and admins; aggregates
 only (groups under the privacy floor are left out). Others get 404s."""
 
-from datetime import datetime
+from datetime import date, datetime
 import uuid
 
 from django.http import HttpRequest
-from ninja import Router, Schema, Status
+from ninja import Field, Router, Schema, Status
 
 from peerloop.core.permissions import NotFound, require_write
 from peerloop.core.roles import Actor
 from peerloop.core.services import job_create
 from peerloop.core.tasks import actor_params, enqueue_on_commit
-from peerloop.insights import permissions, queries
+from peerloop.insights import permissions, queries, reports
 from peerloop.insights.tasks import snapshot_refresh_task
 
 router = Router(tags=["insights"])
@@ -31,6 +31,79 @@ class InsightsSnapshotOut(Schema):
     interactions: int
     seconds: float
     metrics: dict
+
+
+class InsightsKpiImpactOut(Schema):
+    metric_code: str
+    metric_name: str
+    target: float
+    latest: float | None
+    progress_percent: float | None
+    effect: float | None = Field(description="Units that took part minus units that did not; positive is better")
+    low: float | None = Field(description="95% interval")
+    high: float | None
+    treated_units: int
+    comparison_units: int
+    message: str
+    months: list[str]
+    treated_mean: list[float | None]
+    comparison_mean: list[float | None]
+
+
+class InsightsProgramReportOut(Schema):
+    program_id: int
+    since: date
+    audience: int
+    taking_part: int | None = Field(description="None when fewer than five people")
+    units_taking_part: int
+    units_not_taking_part: int
+    leaders: int
+    leaders_taking_part: int | None
+    owner_actions: int
+    sponsor_actions: int | None
+    kpis: list[InsightsKpiImpactOut]
+
+
+@router.get(
+    "/insights/programs/{program_id}/report",
+    response=InsightsProgramReportOut,
+    summary="Did a program pay off: participation and the impact on its KPIs",
+)
+def program_report(request: HttpRequest, program_id: int):
+    """Progress against each KPI's target and the difference in differences of the units that took
+    part against those that did not (None with a message when it cannot be estimated)."""
+    report = reports.program_report(actor=_actor(request), program_id=program_id)
+    return InsightsProgramReportOut(
+        program_id=report.program.pk,
+        since=report.since,
+        audience=report.audience,
+        taking_part=report.taking_part,
+        units_taking_part=report.units_taking_part,
+        units_not_taking_part=report.units_not_taking_part,
+        leaders=report.leaders,
+        leaders_taking_part=report.leaders_taking_part,
+        owner_actions=report.owner_actions,
+        sponsor_actions=report.sponsor_actions,
+        kpis=[
+            InsightsKpiImpactOut(
+                metric_code=k.progress.metric.code,
+                metric_name=k.progress.metric.name,
+                target=k.progress.kpi.target,
+                latest=k.progress.latest,
+                progress_percent=k.progress.percent,
+                effect=k.result.effect,
+                low=k.result.low,
+                high=k.result.high,
+                treated_units=k.result.treated_units,
+                comparison_units=k.result.comparison_units,
+                message=k.result.message,
+                months=k.months,
+                treated_mean=k.treated_mean,
+                comparison_mean=k.comparison_mean,
+            )
+            for k in report.kpis
+        ],
+    )
 
 
 class InsightsRefreshOut(Schema):

@@ -251,7 +251,11 @@ def _report_context(request: HttpRequest, program_id: int) -> dict:
                 )
             )
     rows = [{"k": k, "chart": charts.get(k.progress.metric.pk)} for k in report.kpis]
-    return {"nav": "insights", "report": report, "rows": rows}
+    snapshot = queries.snapshot_latest()
+    context = {"nav": "insights", "report": report, "rows": rows, "snapshot": snapshot}
+    if snapshot is not None:
+        context.update(org_charts=_charts(snapshot), org_text=_summaries(snapshot.data), data=snapshot.data)
+    return context
 
 
 def program_report(request: HttpRequest, program_id: int) -> HttpResponse:
