@@ -5,8 +5,8 @@ from datetime import date, timedelta
 
 import pytest
 
-from peerloop.core.services import interaction_record
 from peerloop.core.roles import SYSTEM
+from peerloop.core.services import interaction_record
 from peerloop.insights import reports
 from peerloop.insights.services import snapshot_refresh
 from peerloop.people.queries import actor_for_user
