@@ -14,6 +14,7 @@ from peerloop.feedback.services.ingest import (
     with_receipt,
 )
 from peerloop.feedback.services.loop import (
+    item_advance,
     item_assign,
     item_open_discussion_hook,
     item_tags_set,
@@ -35,6 +36,7 @@ __all__ = [
     "ItemInput",
     "WebhookRefused",
     "classifier_train",
+    "item_advance",
     "item_assign",
     "item_enter",
     "item_import_file",

@@ -6,7 +6,9 @@ stored in state ``new`` (the outbox) and the background processor tags and route
 them (services.processing), enqueued once the write commits.
 """
 
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+import contextlib
+import contextvars
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 import hashlib
@@ -203,7 +205,22 @@ def items_store(
     return created
 
 
+_deferred: contextvars.ContextVar[bool] = contextvars.ContextVar("feedback_processing_deferred", default=False)
+
+
+@contextlib.contextmanager
+def processing_deferred() -> Iterator[None]:
+    """Store without enqueuing the processor: the caller drains the outbox itself (the demo)."""
+    token = _deferred.set(True)
+    try:
+        yield
+    finally:
+        _deferred.reset(token)
+
+
 def enqueue_processing() -> None:
+    if _deferred.get():
+        return
     from peerloop.core.tasks import enqueue_on_commit
     from peerloop.feedback.tasks import outbox_process_task
 

@@ -63,9 +63,21 @@ def item_transition(
     *, actor: Actor, item_id: int, action: str, note: str = "", root_cause: str = "", lesson: str = "",
     now: datetime | None = None,
 ) -> FeedbackItem:  # fmt: skip
-    """Move an item one step through the loop. Closing asks for the root cause and the
-    lesson (a Lesson is written and offered to peers); every step is a transition row
-    and an event of the interaction stream."""
+    """Move an item one step through the loop, as its owner (or an admin). Closing asks
+    for the root cause and the lesson (a Lesson is written and offered to peers); every
+    step is a transition row and an event of the interaction stream."""
+    with transaction.atomic():
+        item = _locked(actor, item_id)
+        return item_advance(item=item, action=action, by_id=actor.person_id, note=note, root_cause=root_cause,
+                            lesson=lesson, now=now)  # fmt: skip
+
+
+def item_advance(
+    *, item: FeedbackItem, action: str, by_id: int | None, note: str = "", root_cause: str = "", lesson: str = "",
+    now: datetime | None = None,
+) -> FeedbackItem:  # fmt: skip
+    """The step itself, for callers that checked who acts (item_transition; the demo).
+    The caller holds the item's row lock (or is alone, as the demo is)."""
     if action not in TRANSITIONS:
         raise ValidationError({"action": f"The action is one of {', '.join(TRANSITIONS)}."})
     sources, target, kind = TRANSITIONS[action]
@@ -82,13 +94,11 @@ def item_transition(
         if errors:
             raise ValidationError(errors)
     with transaction.atomic():
-        item = _locked(actor, item_id)
         if item.state not in sources:
             raise ValidationError(
                 {"action": f"An item that is {item.get_state_display().lower()} cannot be moved by {action!r}."}
             )
         owner_id = item.owner_id
-        by_id = actor.person_id
         FeedbackTransition.objects.create(
             item_id=item.pk, at=now, action=action, from_state=item.state, to_state=target, by_id=by_id,
             owner_id=owner_id, note=note[:500],

@@ -231,11 +231,11 @@ def outbox_process(*, batch: int = BATCH, now: datetime | None = None) -> int:
     return len(rows)
 
 
-def outbox_drain(*, batch: int = BATCH, limit: int | None = None) -> int:
+def outbox_drain(*, batch: int = BATCH, limit: int | None = None, now: datetime | None = None) -> int:
     """Process batches until the outbox is empty (or ``limit`` items); returns the count."""
     done = 0
     while limit is None or done < limit:
-        n = outbox_process(batch=batch)
+        n = outbox_process(batch=batch, now=now)
         if not n:
             break
         done += n
