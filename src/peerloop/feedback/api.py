@@ -248,7 +248,7 @@ class FeedbackHealthOut(Schema):
     triage: int
     overdue: int
     latency: list[FeedbackLatencyOut]
-    closed_within_sla: float | None
+    closed_within_sla: float | None = Field(None, description="Percent of closed items closed within their SLA")
     lessons: int
 
 

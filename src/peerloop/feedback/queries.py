@@ -161,12 +161,14 @@ def loop_health(*, since: datetime | None = None, sample: int = 5000) -> dict[st
     stages: dict[str, list[float]] = {"routing": [], "acknowledging": [], "closing": []}
     within = closed = 0
     for received, routed, acked, closed_at, due in rows:
+        # Clamped at 0: items routed at a time given by the caller (the demo) may show
+        # a stage ending a few milliseconds before it began.
         if routed:
-            stages["routing"].append((routed - received).total_seconds())
+            stages["routing"].append(max(0.0, (routed - received).total_seconds()))
         if routed and acked:
-            stages["acknowledging"].append((acked - routed).total_seconds())
+            stages["acknowledging"].append(max(0.0, (acked - routed).total_seconds()))
         if acked and closed_at:
-            stages["closing"].append((closed_at - acked).total_seconds())
+            stages["closing"].append(max(0.0, (closed_at - acked).total_seconds()))
         if closed_at:
             closed += 1
             within += int(due is not None and closed_at <= due)
@@ -182,7 +184,7 @@ def loop_health(*, since: datetime | None = None, sample: int = 5000) -> dict[st
         "triage": FeedbackItem.objects.filter(needs_triage=True, state__in=OPEN_STATES).count(),
         "overdue": FeedbackItem.objects.filter(state=ItemState.ROUTED, due_at__lt=timezone.now()).count(),
         "latency": latency,
-        "closed_within_sla": (within / closed) if closed else None,
+        "closed_within_sla": round(100 * within / closed) if closed else None,
         "lessons": Lesson.objects.filter(created_at__gte=since).count(),
     }
 
