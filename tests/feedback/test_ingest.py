@@ -250,3 +250,14 @@ def test_manual_entry_is_routed_like_any_item(world, client_as):
     assert (item.owner_id, item.submitted_by_id, item.source.kind) == (o.head_jakarta.pk, world.member.pk, "manual")
     bad = client_as("member").post("/feedback/enter/", {"text": "x", "region": "mars"})
     assert bad.status_code == 400 and b"No region with the code" in bad.content
+
+
+def test_a_large_upload_takes_the_bulk_path_and_reads_back_the_same(world):
+    rows = "".join(f"item {i},{i % 11},2026-03-0{1 + i % 9}T10:00:00+02:00,k{i},v{i}\n" for i in range(1500))
+    data = ("text,score,occurred_at,idempotency_key,attr_n\n" + rows).encode()
+    report = services.item_import_file(actor=actor_of(world.program_owner), data=data, name="big.csv", dry_run=False)
+    assert report.ok and report.created == 1500
+    item = FeedbackItem.objects.get(idempotency_key="k12")
+    assert (item.text, item.score, item.attributes) == ("item 12", 1.0, {"n": "v12"})
+    assert item.occurred_at.isoformat() == "2026-03-04T08:00:00+00:00"
+    assert FeedbackItem.objects.filter(state=ItemState.ROUTED).count() == 1500

@@ -144,23 +144,43 @@ def clean_record(values: Mapping[str, Any], *, places: Places, error: Callable[[
 # --- storing ---------------------------------------------------------------------------
 
 
-def _copy_items(source_id: int, inputs: Sequence[ItemInput], submitted_by_id: int | None, now: datetime) -> None:
-    columns = (
-        "source_id", "idempotency_key", "text", "score", "channel", "segment", "product", "region_id", "unit_id",
-        "occurred_at", "received_at", "attributes", "state", "in_fallback", "needs_triage", "submitted_by_id",
+ROW_COLUMNS = (
+    "source_id", "idempotency_key", "text", "score", "channel", "segment", "product", "region_id", "unit_id",
+    "occurred_at", "received_at", "attributes", "state", "in_fallback", "needs_triage", "submitted_by_id",
+)  # fmt: skip
+
+
+def _row(source_id: int, i: ItemInput, submitted_by_id: int | None, now: datetime) -> tuple:
+    return (
+        source_id, i.idempotency_key, i.text, i.score, i.channel, i.segment, i.product, i.region_id, i.unit_id,
+        i.occurred_at or now, now, json.dumps(i.attributes), "new", False, False, submitted_by_id,
     )  # fmt: skip
+
+
+def _copy_items(source_id: int, inputs: Sequence[ItemInput], submitted_by_id: int | None, now: datetime) -> None:
+    """PostgreSQL: one COPY of the rows."""
     table = FeedbackItem._meta.db_table
     with connection.cursor() as cursor:
         raw = cursor.cursor  # psycopg 3
-        with raw.copy(f"COPY {table} ({', '.join(columns)}) FROM STDIN") as copy:  # type: ignore[attr-defined]
+        with raw.copy(f"COPY {table} ({', '.join(ROW_COLUMNS)}) FROM STDIN") as copy:  # type: ignore[attr-defined]
             for i in inputs:
-                copy.write_row(
-                    (
-                        source_id, i.idempotency_key, i.text, i.score, i.channel, i.segment, i.product, i.region_id,
-                        i.unit_id, i.occurred_at or now, now, json.dumps(i.attributes), "new", False, False,
-                        submitted_by_id,
-                    )
-                )  # fmt: skip
+                copy.write_row(_row(source_id, i, submitted_by_id, now))
+
+
+def _insert_items(source_id: int, inputs: Sequence[ItemInput], submitted_by_id: int | None, now: datetime) -> None:
+    """SQLite: one prepared INSERT run over all rows (no model instances)."""
+    table = FeedbackItem._meta.db_table
+    marks = ", ".join(["%s"] * len(ROW_COLUMNS))
+    sql = f"INSERT INTO {table} ({', '.join(ROW_COLUMNS)}) VALUES ({marks})"  # noqa: S608 - our own names
+    with connection.cursor() as cursor:
+        # Datetimes as Django stores them on SQLite (naive UTC text).
+        stamp = connection.ops.adapt_datetimefield_value
+        rows = []
+        for i in inputs:
+            row = list(_row(source_id, i, submitted_by_id, now))
+            row[9], row[10] = stamp(row[9]), stamp(row[10])
+            rows.append(row)
+        cursor.executemany(sql, rows)
 
 
 def items_store(
@@ -176,8 +196,11 @@ def items_store(
     ``returning`` asks for the stored items back (with their ids)."""
     now = timezone.now()
     created: list[FeedbackItem] = []
-    if connection.vendor == "postgresql" and len(inputs) >= COPY_FROM and not returning:
-        _copy_items(source_id, inputs, submitted_by_id, now)
+    if len(inputs) >= COPY_FROM and not returning:
+        if connection.vendor == "postgresql":
+            _copy_items(source_id, inputs, submitted_by_id, now)
+        else:
+            _insert_items(source_id, inputs, submitted_by_id, now)
     else:
         created = FeedbackItem.objects.bulk_create(
             [
