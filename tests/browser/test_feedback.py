@@ -104,3 +104,32 @@ def test_feedback_reaches_the_owner_and_the_lesson_reaches_a_peer(demo, journey,
     colleague.page.get_by_role("link", name=LESSON[:40], exact=False).first.click()
     expect(colleague.page.locator("main")).to_contain_text(ROOT_CAUSE)
     colleague.shot("lesson-on-phone")
+
+
+@pytest.mark.parametrize("viewport", [None, PHONE], ids=["desktop", "phone"])
+def test_the_feedback_pages_render_for_owners_and_program_owners(demo, journey, expect, viewport):
+    member = journey(viewport=viewport)
+    member.log_in("member@example.com")
+    for name, heading in (
+        ("feedback:positions", "Where my unit stands among peers"),
+        ("feedback:lessons", "Lessons"),
+        ("feedback:enter", "Record feedback you heard"),
+    ):
+        member.goto(name)
+        expect(member.page.get_by_role("heading", name=heading, level=1)).to_be_visible()
+        member.shot(name.split(":")[1])
+    expect(member.page.locator("main")).not_to_contain_text("Traceback")
+    owner = journey(viewport=viewport)
+    owner.log_in("owner@example.com")
+    for name, heading in (
+        ("feedback:rules", "Routing rules and SLAs"),
+        ("feedback:sources", "Feedback sources"),
+        ("feedback:queue", "Fallback queue"),
+        ("feedback:surveys", "Surveys"),
+    ):
+        owner.goto(name)
+        expect(owner.page.get_by_role("heading", name=heading, level=1)).to_be_visible()
+        owner.shot(name.split(":")[1])
+    owner.page.get_by_role("link", name="Shop reviews").click()
+    expect(owner.page.locator("main")).to_contain_text("X-Peerloop-Signature")
+    owner.shot("webhook-source")

@@ -261,3 +261,13 @@ def test_a_large_upload_takes_the_bulk_path_and_reads_back_the_same(world):
     assert (item.text, item.score, item.attributes) == ("item 12", 1.0, {"n": "v12"})
     assert item.occurred_at.isoformat() == "2026-03-04T08:00:00+00:00"
     assert FeedbackItem.objects.filter(state=ItemState.ROUTED).count() == 1500
+
+
+def test_the_import_endpoint_lists_problems_by_line_and_stores_nothing(world):
+    client = token_client(world.program_owner)
+    body = {"name": "f.csv", "content": "text,score\nfine,3\n,12\n", "dry_run": False}
+    response = client.post("/api/v1/feedback/imports", json.dumps(body), content_type="application/json")
+    assert response.status_code == 422
+    assert response["Content-Type"] == "application/problem+json"
+    assert [(e["line"], e["column"]) for e in response.json()["errors"]] == [(3, "text"), (3, "score")]
+    assert FeedbackItem.objects.count() == 0

@@ -8,13 +8,13 @@ its HMAC signature. Service errors leave as 422 problem details naming the field
 """
 
 from datetime import datetime
+import json
 from typing import Any
 
-from django.http import HttpRequest
+from django.http import HttpRequest, HttpResponse
 from ninja import Field, Query, Router, Schema, Status
 from ninja.pagination import LimitOffsetPagination, paginate
 
-from peerloop.api.problems import problem
 from peerloop.core.permissions import NotFound, require_authenticated
 from peerloop.core.roles import Actor
 from peerloop.feedback import permissions, queries, services
@@ -299,6 +299,11 @@ def _item_out(item: FeedbackItem) -> dict[str, Any]:
     return out
 
 
+def _problem(request: HttpRequest, status: int, title: str, detail: str, **extra: Any) -> HttpResponse:
+    body = {"type": "about:blank", "title": title, "status": status, "detail": detail, "instance": request.path}
+    return HttpResponse(json.dumps({**body, **extra}), status=status, content_type="application/problem+json")
+
+
 def _item_for(actor: Actor, item_id: int, *, write: bool = False) -> FeedbackItem:
     return permissions.require_item(actor, queries.item_get(item_id=item_id), write=write)
 
@@ -476,8 +481,8 @@ def upload(request: HttpRequest, payload: FeedbackUploadIn) -> Any:
         actor=actor, data=payload.content.encode(), name=payload.name, dry_run=payload.dry_run
     )
     if report.errors:
-        return problem(
-            request, 422, detail=f"{len(report.errors)} problems; nothing was stored.",
+        return _problem(
+            request, 422, "Invalid input", f"{len(report.errors)} problems; nothing was stored.",
             errors=[{"line": e.line, "column": e.column, "message": e.message} for e in report.errors[:200]],
         )  # fmt: skip
     return {"dry_run": report.dry_run, "rows": report.rows, "created": report.created}
@@ -548,5 +553,5 @@ def webhook(request: HttpRequest, slug: str) -> Any:
             event_id=request.headers.get("X-Peerloop-Event", ""),
         )
     except services.WebhookRefused as exc:
-        return problem(request, 401, detail=exc.message)
+        return _problem(request, 401, "Unauthorized", exc.message)
     return Status(status, body)

@@ -50,23 +50,31 @@ class FeedbackItem(models.Model):
     processor tags and routes it exactly once."""
 
     id = models.BigAutoField(primary_key=True)
-    source = models.ForeignKey(FeedbackSource, on_delete=models.PROTECT, related_name="items")
+    # Foreign keys without an index of their own where a composite index leads with them, or
+    # nothing looks items up by them: every index costs bulk ingest (benchmarks).
+    source = models.ForeignKey(FeedbackSource, on_delete=models.PROTECT, related_name="items", db_index=False)
     idempotency_key = models.CharField(max_length=200, null=True, blank=True)
     text = models.TextField()
     score = models.FloatField(null=True, blank=True)
     channel = models.CharField(max_length=80, blank=True, default="")
     segment = models.CharField(max_length=120, blank=True, default="")
     product = models.CharField(max_length=160, blank=True, default="")
-    region = models.ForeignKey("people.Region", on_delete=models.PROTECT, null=True, blank=True, related_name="+")
-    unit = models.ForeignKey("people.Unit", on_delete=models.PROTECT, null=True, blank=True, related_name="+")
+    region = models.ForeignKey(
+        "people.Region", on_delete=models.PROTECT, null=True, blank=True, related_name="+", db_index=False
+    )
+    unit = models.ForeignKey(
+        "people.Unit", on_delete=models.PROTECT, null=True, blank=True, related_name="+", db_index=False
+    )
     occurred_at = models.DateTimeField(default=timezone.now)
     received_at = models.DateTimeField(default=timezone.now)
     attributes = models.JSONField(default=dict, blank=True)
     state = models.CharField(max_length=12, choices=ItemState.choices, default=ItemState.NEW)
     owner = models.ForeignKey(
-        "people.Person", on_delete=models.PROTECT, null=True, blank=True, related_name="feedback_items"
+        "people.Person", on_delete=models.PROTECT, null=True, blank=True, related_name="feedback_items", db_index=False
     )
-    rule = models.ForeignKey("RoutingRule", on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
+    rule = models.ForeignKey(
+        "RoutingRule", on_delete=models.SET_NULL, null=True, blank=True, related_name="+", db_index=False
+    )
     in_fallback = models.BooleanField(default=False, help_text="No owner could be resolved")
     needs_triage = models.BooleanField(default=False, help_text="Tags of low confidence")
     routed_at = models.DateTimeField(null=True, blank=True)
@@ -76,7 +84,7 @@ class FeedbackItem(models.Model):
     reminded_at = models.DateTimeField(null=True, blank=True)
     escalated_at = models.DateTimeField(null=True, blank=True)
     submitted_by = models.ForeignKey(
-        "people.Person", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+        "people.Person", on_delete=models.SET_NULL, null=True, blank=True, related_name="+", db_index=False
     )
 
     class Meta:

@@ -14,11 +14,11 @@ from datetime import datetime, timedelta
 import logging
 import threading
 
-from django.db import connection, transaction
+from django.db import connection, models, transaction
 from django.db.models import Count
 from django.utils import timezone
 
-from peerloop.core.services import InteractionEvent, interaction_record_many
+from peerloop.core.services import InteractionEvent, interaction_record_fast, interaction_record_many
 from peerloop.feedback import classifier as learned
 from peerloop.feedback import routing, tagging
 from peerloop.feedback.models import (
@@ -187,33 +187,26 @@ def outbox_process(*, batch: int = BATCH, now: datetime | None = None) -> int:
             .values_list("id", "text", "segment", "region_id", "unit_id", "score")
         )
         tag_lists = tags_for_texts([r[1] for r in rows])
+        stamp = connection.ops.adapt_datetimefield_value(now)
         router = Router()
-        tags: list[FeedbackTag] = []
-        transitions: list[FeedbackTransition] = []
+        tags: list[tuple] = []
+        transitions: list[tuple] = []
         events: list[InteractionEvent] = []
         groups: dict[tuple, list[int]] = defaultdict(list)
         for (item_id, _text, segment, region_id, unit_id, score), found in zip(rows, tag_lists, strict=True):
-            for tag in found:
-                tags.append(
-                    FeedbackTag(
-                        item_id=item_id, topic_id=tag.topic_id, confidence=tag.confidence, origin=tag.origin,
-                        matched=tag.matched,
-                    )
-                )  # fmt: skip
+            tags.extend((item_id, t.topic_id, t.confidence, t.origin, t.matched) for t in found)
             facts = routing.ItemFacts(frozenset(t.topic_id for t in found), segment, region_id, unit_id, score)
             owner_id, rule = router.route(facts)
             triage = tagging.needs_triage(found)
             sla = rule.sla_hours if rule else DEFAULT_SLA_HOURS
             groups[(owner_id, rule.pk if rule else None, triage, sla)].append(item_id)
+            note = f"rule: {rule.name}" if rule else "fallback queue: no owner resolved"
             transitions.append(
-                FeedbackTransition(
-                    item_id=item_id, at=now, action="route", from_state=ItemState.NEW, to_state=ItemState.ROUTED,
-                    owner_id=owner_id, note=f"rule: {rule.name}" if rule else "fallback queue: no owner resolved",
-                )
-            )  # fmt: skip
+                (item_id, stamp, "route", ItemState.NEW.value, ItemState.ROUTED.value, None, owner_id, note)
+            )
             if owner_id is not None:
                 events.append(item_event(KIND_ROUTED, actor_id=owner_id, item_id=item_id, at=now))
-        FeedbackTag.objects.bulk_create(tags, batch_size=2000)
+        _insert(FeedbackTag, ("item_id", "topic_id", "confidence", "origin", "matched"), tags)
         for (owner_id, rule_id, triage, sla), item_ids in groups.items():
             for offset in range(0, len(item_ids), 900):
                 FeedbackItem.objects.filter(id__in=item_ids[offset : offset + 900], state=ItemState.NEW).update(
@@ -225,10 +218,25 @@ def outbox_process(*, batch: int = BATCH, now: datetime | None = None) -> int:
                     routed_at=now,
                     due_at=now + timedelta(hours=sla),
                 )
-        FeedbackTransition.objects.bulk_create(transitions, batch_size=2000)
+        _insert(
+            FeedbackTransition,
+            ("item_id", "at", "action", "from_state", "to_state", "by_id", "owner_id", "note"),
+            transitions,
+        )
         if events:
-            interaction_record_many(events=events)
+            interaction_record_fast(events=events)
     return len(rows)
+
+
+def _insert(model: type[models.Model], columns: tuple[str, ...], rows: list[tuple]) -> None:
+    """One prepared INSERT over all rows (values ready for the database): the processor's
+    hot path, without building a model instance and SQL per row."""
+    if not rows:
+        return
+    marks = ", ".join(["%s"] * len(columns))
+    sql = f"INSERT INTO {model._meta.db_table} ({', '.join(columns)}) VALUES ({marks})"  # noqa: S608 - our names
+    with connection.cursor() as cursor:
+        cursor.executemany(sql, rows)
 
 
 def outbox_drain(*, batch: int = BATCH, limit: int | None = None, now: datetime | None = None) -> int:
