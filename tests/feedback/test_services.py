@@ -204,3 +204,21 @@ def test_the_discussion_hook_records_a_request_and_returns_the_item(world):
     assert started["topic_ids"] == [o.pricing_id]
     assert started["body"] == "price"
     assert kinds(item.pk)[-1] == ("feedback.discussion_requested", o.head_jakarta.pk)
+
+
+def test_the_fast_event_writer_stores_what_the_ordinary_one_stores(world):
+    from peerloop.core.services import InteractionEvent, interaction_record_fast, interaction_record_many
+
+    at = timezone.now().replace(microsecond=0)
+    event = InteractionEvent("feedback.routed", world.member.pk, (world.leader.pk, world.admin.pk), 7, "x", 9, 1.5, at)
+    assert interaction_record_fast(events=[event]) == 2
+    interaction_record_many(events=[event])
+    rows = list(
+        Interaction.objects.order_by("id").values_list(
+            "kind", "actor_id", "target_id", "space_id", "object_type", "object_id", "weight", "occurred_at"
+        )
+    )
+    assert rows[:2] == rows[2:]
+    assert rows[0][7] == at
+    fast_ids = set(Interaction.objects.order_by("id").values_list("event_id", flat=True)[:2])
+    assert len(fast_ids) == 1

@@ -164,11 +164,11 @@ def interaction_record_fast(*, events: Iterable[InteractionEvent]) -> int:
     stamp = connection.ops.adapt_datetimefield_value
     native_uuid = connection.features.has_native_uuid_field
     for event in events:
-        for row in _interaction_rows(event, now):
-            event_id = row.event_id if native_uuid else row.event_id.hex
+        for interaction in _interaction_rows(event, now):
+            event_id = interaction.event_id if native_uuid else interaction.event_id.hex
             rows.append(
-                (stamp(row.occurred_at), row.kind, row.actor_id, row.target_id, row.space_id, row.object_type,
-                 row.object_id, row.weight, event_id)
+                (stamp(interaction.occurred_at), interaction.kind, interaction.actor_id, interaction.target_id,
+                 interaction.space_id, interaction.object_type, interaction.object_id, interaction.weight, event_id)
             )  # fmt: skip
     if not rows:
         return 0
@@ -176,5 +176,10 @@ def interaction_record_fast(*, events: Iterable[InteractionEvent]) -> int:
     columns = "occurred_at, kind, actor_id, target_id, space_id, object_type, object_id, weight, event_id"
     sql = f"INSERT INTO {table} ({columns}) VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s)"  # noqa: S608 - fixed names
     with transaction.atomic(), connection.cursor() as cursor:
-        cursor.executemany(sql, rows)
+        if connection.vendor == "postgresql":
+            with cursor.cursor.copy(f"COPY {table} ({columns}) FROM STDIN") as copy:  # type: ignore[attr-defined]
+                for row in rows:
+                    copy.write_row(row)
+        else:
+            cursor.executemany(sql, rows)
     return len(rows)

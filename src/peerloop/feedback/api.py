@@ -11,6 +11,7 @@ from datetime import datetime
 import json
 from typing import Any
 
+from django.db.models import prefetch_related_objects
 from django.http import HttpRequest, HttpResponse
 from ninja import Field, Query, Router, Schema, Status
 from ninja.pagination import LimitOffsetPagination, paginate
@@ -324,9 +325,8 @@ def items_ingest(request: HttpRequest, payload: FeedbackBatchIn) -> Any:
         items = services.items_ingest(
             actor=actor, records=[i.dict() for i in payload.items], source_id=payload.source_id
         )
-        fresh = queries.item_list().filter(pk__in=[i.pk for i in items])
-        by_id = {i.pk: i for i in fresh}
-        return 201, {"items": [_item_out(by_id[i.pk]) for i in items]}
+        prefetch_related_objects(items, "tags__topic")
+        return 201, {"items": [_item_out(i) for i in items]}
 
     key = request.headers.get("Idempotency-Key")
     if key is None:

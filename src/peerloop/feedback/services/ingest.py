@@ -57,11 +57,24 @@ class ItemInput:
 
 
 class Places:
-    """Regions and units by code (both tables are small): loaded once per ingest."""
+    """Regions and units by code (both tables are small): each loaded once per ingest, when
+    a record first names one."""
 
     def __init__(self) -> None:
-        self.regions = {c.lower(): i for i, c in people_queries.region_list().values_list("id", "code")}
-        self.units = {c.lower(): i for i, c in people_queries.unit_list().values_list("id", "code")}
+        self._regions: dict[str, int] | None = None
+        self._units: dict[str, int] | None = None
+
+    @property
+    def regions(self) -> dict[str, int]:
+        if self._regions is None:
+            self._regions = {c.lower(): i for i, c in people_queries.region_list().values_list("id", "code")}
+        return self._regions
+
+    @property
+    def units(self) -> dict[str, int]:
+        if self._units is None:
+            self._units = {c.lower(): i for i, c in people_queries.unit_list().values_list("id", "code")}
+        return self._units
 
 
 def _text(value: Any) -> str:

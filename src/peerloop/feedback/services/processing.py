@@ -233,10 +233,15 @@ def _insert(model: type[models.Model], columns: tuple[str, ...], rows: list[tupl
     hot path, without building a model instance and SQL per row."""
     if not rows:
         return
-    marks = ", ".join(["%s"] * len(columns))
-    sql = f"INSERT INTO {model._meta.db_table} ({', '.join(columns)}) VALUES ({marks})"  # noqa: S608 - our names
+    table = model._meta.db_table
     with connection.cursor() as cursor:
-        cursor.executemany(sql, rows)
+        if connection.vendor == "postgresql":
+            with cursor.cursor.copy(f"COPY {table} ({', '.join(columns)}) FROM STDIN") as copy:  # type: ignore[attr-defined]
+                for row in rows:
+                    copy.write_row(row)
+            return
+        marks = ", ".join(["%s"] * len(columns))
+        cursor.executemany(f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({marks})", rows)  # noqa: S608
 
 
 def outbox_drain(*, batch: int = BATCH, limit: int | None = None, now: datetime | None = None) -> int:
