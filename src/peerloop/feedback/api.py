@@ -81,6 +81,8 @@ class FeedbackItemOut(Schema):
     def resolve_tags(obj: Any) -> list[dict[str, Any]]:
         if isinstance(obj, dict):
             return obj["tags"]  # type: ignore[no-any-return]
+        if obj.state == "new" and "tags" not in getattr(obj, "_prefetched_objects_cache", {}):
+            return []  # not processed yet: no tags
         return [
             {"topic_id": t.topic_id, "topic": t.topic.name, "confidence": t.confidence, "origin": t.origin}
             for t in obj.tags.all()
@@ -325,7 +327,8 @@ def items_ingest(request: HttpRequest, payload: FeedbackBatchIn) -> Any:
         items = services.items_ingest(
             actor=actor, records=[i.dict() for i in payload.items], source_id=payload.source_id
         )
-        prefetch_related_objects(items, "tags__topic")
+        if any(i.state != "new" for i in items):
+            prefetch_related_objects(items, "tags__topic")
         return 201, {"items": [_item_out(i) for i in items]}
 
     key = request.headers.get("Idempotency-Key")

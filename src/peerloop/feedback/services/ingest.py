@@ -395,19 +395,29 @@ def items_ingest(
             inputs.append(cleaned)
     if errors:
         raise ValidationError(errors)
-    with transaction.atomic():
-        keys = [i.idempotency_key for i in inputs if i.idempotency_key]
-        if len(set(keys)) != len(keys):
-            raise ValidationError({"items": "Two items of the batch share an idempotency key."})
-        stored = _existing_keys(source.pk, keys)
+    keys = [i.idempotency_key for i in inputs if i.idempotency_key]
+    if len(set(keys)) != len(keys):
+        raise ValidationError({"items": "Two items of the batch share an idempotency key."})
+    with transaction.atomic(savepoint=False):
+        stored = _existing_keys(source.pk, keys) if keys else {}
         new = [i for i in inputs if not i.idempotency_key or i.idempotency_key not in stored]
         created = items_store(source_id=source.pk, inputs=new, submitted_by_id=actor.person_id, returning=True)
+    if not stored and not _processed_inline():
+        return created  # as stored: state new, the processor runs after the commit
     by_key = {i.idempotency_key: i.pk for i in created if i.idempotency_key}
     by_key.update(stored)
     unkeyed = iter([i for i in created if not i.idempotency_key])
     ids = [by_key[i.idempotency_key] if i.idempotency_key else next(unkeyed).pk for i in inputs]
     found = FeedbackItem.objects.in_bulk(ids)
     return [found[i] for i in ids]
+
+
+def _processed_inline() -> bool:
+    """True when the queue runs tasks at once (tests, PEERLOOP_QUEUE_IMMEDIATE): stored
+    items were tagged and routed already and must be read again."""
+    from huey.contrib.djhuey import HUEY
+
+    return bool(HUEY.immediate) and not _deferred.get()
 
 
 class IdempotencyConflict(ValidationError):
@@ -433,16 +443,18 @@ def with_receipt(*, scope: str, key: str, body: bytes, work: Callable[[], tuple[
         return answer(existing)
     try:
         with transaction.atomic():
-            receipt = IngestReceipt.objects.create(scope=scope, key=key, body_sha256=digest, status=0, response={})
             status, response = work()
-            receipt.status, receipt.response = status, json.loads(json.dumps(response, default=str))
-            receipt.save(update_fields=["status", "response"])
+            stored = json.loads(json.dumps(response, default=str))
+            # Written last, in the work's transaction: a concurrent request with the same key
+            # waits on this row's unique index (or on an item's key), then fails and rolls
+            # its own work back, and answers with the receipt of the first.
+            IngestReceipt.objects.create(scope=scope, key=key, body_sha256=digest, status=status, response=stored)
     except IntegrityError:
         existing = IngestReceipt.objects.filter(scope=scope, key=key).first()
         if existing is None:
             raise
         return answer(existing)
-    return status, receipt.response
+    return status, stored
 
 
 # --- the webhook -----------------------------------------------------------------------
