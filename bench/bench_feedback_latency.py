@@ -3,21 +3,21 @@
 Usage: .venv/bin/python bench/bench_feedback_latency.py --db postgres|sqlite [--rate R] [--seconds S]
 
 A real task consumer (``peerloop worker``, Huey on its SQLite storage, in a process of
-its own) runs beside this process, which sends one item per API request
-(``POST /api/v1/feedback/items``, token, Idempotency-Key) at R items per second for S
-seconds, paced by the clock. Each commit enqueues the outbox processor; the worker tags
-and routes. Latency is ``routed_at - received_at`` of each item as stored (both written
-by the database's clients on this machine): the moment the item shows in the owner's
-inbox query. Prints the achieved rate and the latency percentiles.
+its own) runs beside this process, which ingests (in 4 threads sharing one clock) one item per call of the API's service
+(``items_ingest``, one committed transaction each; bench_feedback_api.py measures the
+HTTP layer) at R items per second for S seconds, paced by the clock. Each commit enqueues
+the outbox processor; the worker tags and routes. Latency is ``routed_at - received_at``
+of each item as stored (both written by the database's clients on this machine): the
+moment the item shows in the owner's inbox query. Prints the achieved rate and the latency percentiles.
 """
 
 import argparse
-import json
 import os
 from pathlib import Path
 import signal
 import subprocess
 import sys
+import threading
 import time
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
@@ -34,20 +34,22 @@ def main() -> None:
     parser.add_argument("--db", choices=("postgres", "sqlite"), default="sqlite")
     parser.add_argument("--rate", type=float, default=200)
     parser.add_argument("--seconds", type=float, default=30)
+    parser.add_argument("--producers", type=int, default=4, help="threads sharing the paced sends")
     args = parser.parse_args()
     setup.database(args.db, name="feedback_latency")
-    from django.test import Client
-
     from peerloop.accounts.services import api_token_create, user_ensure
     from peerloop.core.roles import SYSTEM
+    from peerloop.feedback import services
     from peerloop.feedback.models import FeedbackItem
     from peerloop.people.models import Person
+    from peerloop.people.queries import actor_for_user
 
     setup.organization()
     user = user_ensure(email="ingest@example.org", role="program_owner")
     Person.objects.create(email="ingest@example.org", name="Ingest", user=user)
     _, secret = api_token_create(actor=SYSTEM, user=user, name="bench", scope="write")
-    client = Client(HTTP_AUTHORIZATION=f"Bearer {secret}")
+    _ = secret
+    actor = actor_for_user(user)
     worker = subprocess.Popen(
         [sys.executable, "-m", "peerloop", "worker"], env={**os.environ, "PEERLOOP_WORKERS": "2"},
         stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
@@ -57,18 +59,27 @@ def main() -> None:
         total = int(args.rate * args.seconds)
         rows = setup.records(total, prefix="l")
         started = time.perf_counter()
-        for n, r in enumerate(rows):
-            due = started + n / args.rate
-            pause = due - time.perf_counter()
-            if pause > 0:
-                time.sleep(pause)
-            item = {"text": r["text"], "score": float(r["score"]), "region": r["region"],
-                    "idempotency_key": r["idempotency_key"]}  # fmt: skip
-            response = client.post(
-                "/api/v1/feedback/items", json.dumps({"items": [item]}), content_type="application/json",
-                HTTP_IDEMPOTENCY_KEY=r["idempotency_key"],
-            )  # fmt: skip
-            assert response.status_code == 201, response.content[:300]
+
+        def produce(share: list[tuple[int, dict]]) -> None:
+            from django.db import connection
+
+            for n, r in share:
+                pause = started + n / args.rate - time.perf_counter()
+                if pause > 0:
+                    time.sleep(pause)
+                item = {"text": r["text"], "score": float(r["score"]), "region": r["region"],
+                        "idempotency_key": r["idempotency_key"]}  # fmt: skip
+                services.items_ingest(actor=actor, records=[item])
+            connection.close()
+
+        numbered = list(enumerate(rows))
+        threads = [
+            threading.Thread(target=produce, args=(numbered[k :: args.producers],)) for k in range(args.producers)
+        ]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
         sent_seconds = time.perf_counter() - started
         deadline = time.time() + 120
         while FeedbackItem.objects.filter(state="new").exists() and time.time() < deadline:
