@@ -130,6 +130,7 @@ def test_the_feedback_pages_render_for_owners_and_program_owners(demo, journey, 
         owner.goto(name)
         expect(owner.page.get_by_role("heading", name=heading, level=1)).to_be_visible()
         owner.shot(name.split(":")[1])
+    owner.goto("feedback:sources")
     owner.page.get_by_role("link", name="Shop reviews").click()
     expect(owner.page.locator("main")).to_contain_text("X-Peerloop-Signature")
     owner.shot("webhook-source")
