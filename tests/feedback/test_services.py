@@ -37,6 +37,8 @@ def test_pricing_feedback_is_tagged_and_routed_to_the_head_of_sales_of_its_regio
     assert tag.confidence == pytest.approx(0.75)
     assert item.due_at - item.routed_at == timedelta(hours=24)
     assert kinds(item.pk) == [("feedback.routed", o.head_lima.pk)]
+    note = Notification.objects.get(recipient=o.head_lima, kind="feedback.routed")
+    assert (note.title, note.url) == ("1 new feedback item in your inbox", "http://127.0.0.1:8000/feedback/")
     (row,) = FeedbackTransition.objects.filter(item=item)
     assert (row.action, row.from_state, row.to_state, row.owner_id) == ("route", "new", "routed", o.head_lima.pk)
 
