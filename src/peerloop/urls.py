@@ -12,6 +12,7 @@ urlpatterns = [
     path("programs/", include("peerloop.programs.urls")),
     path("matching/", include("peerloop.matching.urls")),
     path("recognition/", include("peerloop.recognition.urls")),
+    path("feedback/", include("peerloop.feedback.urls")),
     path("notifications/", include("peerloop.notifications.urls")),
     path("insights/", include("peerloop.insights.urls")),
     path("api/v1/", api.urls),

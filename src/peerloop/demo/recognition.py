@@ -108,13 +108,13 @@ def recognition_load(*, org: DemoOrg, person_ids: dict[str, int], now: datetime)
             for i in range(3):
                 give(ring[i], ring[(i + 1) % 3], 10)
 
-    # Accepted answers and loops closed within their SLA, as discussions and feedback
-    # record them, when the stream has none of them yet.
-    recorded = 0
-    if not core_queries.interaction_after(
-        after_id=0, kinds=["discussion.answer_accepted", "feedback.closed_within_sla"], limit=1
-    ):
-        events = []
+    # Accepted answers and loops closed within their SLA, as discussions and feedback record
+    # them, for each kind the stream has none of yet (those modules' demos may record them).
+    def missing(kind: str) -> bool:
+        return not core_queries.interaction_after(after_id=0, kinds=[kind], limit=1)
+
+    events = []
+    if missing("discussion.answer_accepted"):
         for i in range(60):
             asker, answerer = rng.sample(ids, k=2)
             when = now - timedelta(days=rng.randint(0, 20), hours=rng.randint(0, 23))
@@ -128,6 +128,7 @@ def recognition_load(*, org: DemoOrg, person_ids: dict[str, int], now: datetime)
                     occurred_at=when,
                 )
             )
+    if missing("feedback.closed_within_sla"):
         for i in range(40):
             owner_id = member if i < 2 else rng.choice(ids)
             when = now - timedelta(days=rng.randint(0, 20), hours=rng.randint(0, 23))
@@ -140,7 +141,7 @@ def recognition_load(*, org: DemoOrg, person_ids: dict[str, int], now: datetime)
                     occurred_at=when,
                 )
             )
-        recorded = core_services.interaction_record_many(events=events)
+    recorded = core_services.interaction_record_many(events=events) if events else 0
     applied = services.rules_apply()
     flags = services.flags_detect()
     return {"kudos": kudos, "events": recorded, "awards": applied.awarded, "flags": flags.new}

@@ -1,0 +1,38 @@
+"""Background work of the feedback loop (Huey): the outbox processor, SLA timers,
+owners who left, the classifier's training. Each task is safe to run twice."""
+
+import logging
+
+from huey import crontab
+from huey.contrib.djhuey import db_periodic_task, db_task
+
+from peerloop.feedback import services
+
+logger = logging.getLogger("peerloop.feedback")
+
+
+@db_task()
+def outbox_process_task() -> None:
+    """Tag and route every new item, batch by batch (each batch one transaction)."""
+    services.outbox_drain()
+
+
+@db_periodic_task(crontab(minute="*"))
+def outbox_sweep_task() -> None:
+    """Every minute: items whose enqueue was lost (queue down) are processed anyway."""
+    services.outbox_drain()
+
+
+@db_periodic_task(crontab(minute="*/5"))
+def sla_task() -> None:
+    """Every 5 minutes: SLA reminders and reassignment; items of owners who left."""
+    counts = services.sla_sweep()
+    moved = services.owners_left_reassign()
+    if counts["reminded"] or counts["reassigned"] or moved:
+        logger.info("feedback SLA: %s, %d items of owners who left", counts, moved)
+
+
+@db_periodic_task(crontab(minute="17", hour="*/6"))
+def classifier_task() -> None:
+    """Every 6 hours: learn the tag classifier again from owners' corrections."""
+    services.classifier_train()

@@ -1,0 +1,273 @@
+"""Feedback in: uploads (all or nothing, errors by line and column), the API (batches,
+Idempotency-Key), the webhook (HMAC, age, replay, size), surveys, manual entry."""
+
+import json
+import threading
+import time
+
+from django.db import connection, connections
+from django.test import Client
+import pytest
+
+from peerloop.accounts.services import api_token_create
+from peerloop.core.roles import SYSTEM
+from peerloop.feedback import services
+from peerloop.feedback.models import FeedbackItem, IngestReceipt, ItemState
+from tests.feedback.helpers import actor_of, org
+
+pytestmark = pytest.mark.django_db
+
+
+def token_client(person) -> Client:
+    _, secret = api_token_create(actor=SYSTEM, user=person.user, name="ingest", scope="write")
+    return Client(HTTP_AUTHORIZATION=f"Bearer {secret}")
+
+
+# --- uploads ------------------------------------------------------------------------------
+
+
+def test_a_csv_upload_lists_every_bad_row_by_line_and_column_and_writes_nothing(world):
+    org(world)
+    data = (
+        b"text,score,region,idempotency_key,attr_order\n"
+        b"Price went up,3,jakarta,k1,A-1\n"
+        b",11,atlantis,k2,\n"
+        b"Late delivery,x,lima,k1,\n"
+    )
+    report = services.item_import_file(actor=actor_of(world.program_owner), data=data, name="f.csv", dry_run=False)
+    assert [(e.line, e.column) for e in report.errors] == [
+        (3, "text"),
+        (3, "score"),
+        (3, "region"),
+        (4, "score"),
+        (4, "idempotency_key"),
+    ]
+    assert "also on line 2" in report.errors[-1].message
+    assert FeedbackItem.objects.count() == 0
+
+
+def test_a_good_upload_stores_every_row_once_and_a_second_time_is_refused(world):
+    o = org(world)
+    data = b"text,score,region,idempotency_key,attr_order\nPrice went up,3,jakarta,k1,A-1\nShipping slow,,lima,k2,\n"
+    actor = actor_of(world.program_owner)
+    report = services.item_import_file(actor=actor, data=data, name="f.csv", dry_run=False)
+    assert report.ok and report.created == 2
+    first = FeedbackItem.objects.get(idempotency_key="k1")
+    assert (first.score, first.attributes, first.owner_id) == (3.0, {"order": "A-1"}, o.head_jakarta.pk)
+    again = services.item_import_file(actor=actor, data=data, name="f.csv", dry_run=False)
+    assert [(e.line, e.column) for e in again.errors] == [(2, "idempotency_key"), (3, "idempotency_key")]
+    assert FeedbackItem.objects.count() == 2
+
+
+def test_a_json_lines_upload_names_the_line_it_cannot_read(world):
+    data = b'{"text": "fine"}\n{"text": "broken"\n'
+    report = services.item_import_file(actor=actor_of(world.program_owner), data=data, name="f.jsonl", dry_run=False)
+    assert report.errors and report.errors[0].line == 2
+    assert FeedbackItem.objects.count() == 0
+    ok = services.item_import_file(
+        actor=actor_of(world.program_owner), data=b'{"text": "a"}\n{"text": "b", "score": 4}\n', name="f.jsonl",
+        dry_run=False,
+    )  # fmt: skip
+    assert ok.ok and FeedbackItem.objects.count() == 2
+
+
+def test_the_upload_page_previews_then_applies(world, client_as):
+    client = client_as("program_owner")
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    response = client.post(
+        "/feedback/upload/", {"action": "preview", "file": SimpleUploadedFile("a.csv", b"text\nhi\n")}
+    )
+    assert response.status_code == 200 and FeedbackItem.objects.count() == 0
+    token = response.context["token"]
+    response = client.post("/feedback/upload/", {"action": "apply", "token": token})
+    assert response.status_code == 302
+    assert list(FeedbackItem.objects.values_list("text", flat=True)) == ["hi"]
+    bad = client.post(
+        "/feedback/upload/", {"action": "preview", "file": SimpleUploadedFile("a.csv", b"text,nope\nx,y\n")}
+    )
+    assert bad.status_code == 400
+    assert b"Unknown column" in bad.content
+
+
+# --- the API ------------------------------------------------------------------------------
+
+
+def test_a_batch_with_one_bad_item_names_it_and_stores_nothing(world):
+    client = token_client(world.program_owner)
+    body = {"items": [{"text": "ok"}, {"text": "bad", "region": "nowhere"}]}
+    response = client.post("/api/v1/feedback/items", json.dumps(body), content_type="application/json")
+    assert response.status_code == 422
+    assert response.json()["errors"][0]["loc"] == ["body", "items[1].region"]
+    assert FeedbackItem.objects.count() == 0
+
+
+def test_the_same_idempotency_key_gives_the_same_answer_and_one_item(world):
+    client = token_client(world.program_owner)
+    body = json.dumps({"items": [{"text": "Price too high", "score": 2}]})
+    first = client.post("/api/v1/feedback/items", body, content_type="application/json", HTTP_IDEMPOTENCY_KEY="k-1")
+    second = client.post("/api/v1/feedback/items", body, content_type="application/json", HTTP_IDEMPOTENCY_KEY="k-1")
+    assert first.status_code == second.status_code == 201
+    assert first.json() == second.json()
+    assert FeedbackItem.objects.count() == 1
+    other = json.dumps({"items": [{"text": "Something else"}]})
+    conflict = client.post("/api/v1/feedback/items", other, content_type="application/json", HTTP_IDEMPOTENCY_KEY="k-1")
+    assert conflict.status_code == 422
+    assert FeedbackItem.objects.count() == 1
+
+
+def test_an_item_key_already_stored_answers_with_the_stored_item(world):
+    items = services.items_ingest(actor=actor_of(world.program_owner), records=[{"text": "a", "idempotency_key": "x"}])
+    again = services.items_ingest(actor=actor_of(world.program_owner), records=[{"text": "a", "idempotency_key": "x"}])
+    assert [i.pk for i in again] == [i.pk for i in items]
+    assert FeedbackItem.objects.count() == 1
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="SQLite serializes writers: no race to test")
+@pytest.mark.django_db(transaction=True)
+def test_ten_concurrent_posts_with_one_key_make_one_item_and_ten_identical_answers(world):
+    _, secret = api_token_create(actor=SYSTEM, user=world.program_owner.user, name="c", scope="write")
+    body = json.dumps({"items": [{"text": "Price too high", "score": 2}]})
+    barrier = threading.Barrier(10)
+    answers: list[tuple[int, str]] = []
+    errors: list[BaseException] = []
+
+    def post() -> None:
+        try:
+            client = Client(HTTP_AUTHORIZATION=f"Bearer {secret}")
+            barrier.wait(timeout=20)
+            r = client.post("/api/v1/feedback/items", body, content_type="application/json", HTTP_IDEMPOTENCY_KEY="c")
+            answers.append((r.status_code, r.content.decode()))
+        except BaseException as exc:
+            errors.append(exc)
+        finally:
+            connections.close_all()
+
+    threads = [threading.Thread(target=post) for _ in range(10)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert errors == []
+    assert len(answers) == 10
+    assert set(answers) == {answers[0]}
+    assert answers[0][0] == 201
+    assert FeedbackItem.objects.count() == 1
+    assert IngestReceipt.objects.count() == 1
+
+
+# --- the webhook --------------------------------------------------------------------------
+
+
+def hook(world, **mapping):
+    return services.source_create(actor=actor_of(world.program_owner), name="Shop", kind="webhook", mapping=mapping)
+
+
+def deliver(source, payload, *, secret=None, at=None, event="", raw=None):  # type: ignore[no-untyped-def]
+    body = raw if raw is not None else json.dumps(payload).encode()
+    stamp = str(int(at if at is not None else time.time()))
+    headers = {
+        "HTTP_X_PEERLOOP_TIMESTAMP": stamp,
+        "HTTP_X_PEERLOOP_SIGNATURE": services.signature_for(secret or source.secret, stamp, body),
+    }
+    if event:
+        headers["HTTP_X_PEERLOOP_EVENT"] = event
+    return Client().post(f"/api/v1/feedback/webhooks/{source.slug}", body, content_type="application/json", **headers)
+
+
+def test_a_signed_webhook_is_mapped_stored_and_routed(world):
+    o = org(world)
+    source = hook(world, text="review.body", score="review.stars", region="shop.region")
+    response = deliver(source, {"review": {"body": "The price is a joke", "stars": 1}, "shop": {"region": "lima"}})
+    assert response.status_code == 202
+    item = FeedbackItem.objects.get()
+    assert (item.text, item.score, item.owner_id, item.state) == ("The price is a joke", 1.0, o.head_lima.pk, "routed")
+
+
+def test_a_bad_signature_is_401_and_stores_nothing(world):
+    source = hook(world)
+    response = deliver(source, {"text": "hello"}, secret="not-the-secret")
+    assert response.status_code == 401
+    assert response["Content-Type"].startswith("application/problem+json")
+    assert FeedbackItem.objects.count() == 0 and IngestReceipt.objects.count() == 0
+
+
+def test_a_stale_timestamp_is_refused(world):
+    source = hook(world)
+    response = deliver(source, {"text": "hello"}, at=time.time() - 301)
+    assert response.status_code == 401
+    assert "300 seconds" in response.json()["detail"]
+    assert FeedbackItem.objects.count() == 0
+
+
+def test_a_replayed_event_is_processed_once(world):
+    source = hook(world)
+    first = deliver(source, {"text": "hello"}, event="evt-1")
+    replay = deliver(source, {"text": "hello"}, event="evt-1")
+    assert first.status_code == replay.status_code == 202
+    assert first.json() == replay.json()
+    assert FeedbackItem.objects.count() == 1
+
+
+def test_a_payload_over_one_mebibyte_is_413_and_stores_nothing(world):
+    source = hook(world)
+    raw = json.dumps({"text": "x" * (1024 * 1024)}).encode()
+    response = deliver(source, None, raw=raw)
+    assert response.status_code == 413
+    assert FeedbackItem.objects.count() == 0
+
+
+def test_a_webhook_with_a_bad_record_is_422_and_stores_nothing(world):
+    source = hook(world)
+    response = deliver(source, [{"text": "fine"}, {"text": ""}])
+    assert response.status_code == 422
+    assert FeedbackItem.objects.count() == 0 and IngestReceipt.objects.count() == 0
+
+
+# --- surveys and manual entry -------------------------------------------------------------
+
+
+def test_a_guest_answers_the_survey_of_their_space_but_not_another(world, client_as):
+    inside = services.survey_create(
+        actor=SYSTEM, title="Pulse", question="Recommend us?", space_id=world.guest_space.pk
+    )
+    internal = services.survey_create(actor=SYSTEM, title="Staff", question="Happy?", kind="csat")
+    guest = client_as("guest")
+    assert guest.post(f"/feedback/surveys/{inside.pk}/", {"score": "9", "text": "Love it"}).status_code == 302
+    assert guest.get(f"/feedback/surveys/{internal.pk}/").status_code == 404
+    item = FeedbackItem.objects.get()
+    assert (item.score, item.text, item.submitted_by_id, item.channel) == (9.0, "Love it", world.guest.pk, "survey")
+    assert item.state == ItemState.ROUTED and item.in_fallback
+    bad = client_as("member").post(f"/feedback/surveys/{internal.pk}/", {"score": "9"})
+    assert bad.status_code == 400 and FeedbackItem.objects.count() == 1
+
+
+def test_manual_entry_is_routed_like_any_item(world, client_as):
+    o = org(world)
+    response = client_as("member").post("/feedback/enter/", {"text": "They asked for a discount", "region": "jakarta"})
+    assert response.status_code == 302
+    item = FeedbackItem.objects.get()
+    assert (item.owner_id, item.submitted_by_id, item.source.kind) == (o.head_jakarta.pk, world.member.pk, "manual")
+    bad = client_as("member").post("/feedback/enter/", {"text": "x", "region": "mars"})
+    assert bad.status_code == 400 and b"No region with the code" in bad.content
+
+
+def test_a_large_upload_takes_the_bulk_path_and_reads_back_the_same(world):
+    rows = "".join(f"item {i},{i % 11},2026-03-0{1 + i % 9}T10:00:00+02:00,k{i},v{i}\n" for i in range(1500))
+    data = ("text,score,occurred_at,idempotency_key,attr_n\n" + rows).encode()
+    report = services.item_import_file(actor=actor_of(world.program_owner), data=data, name="big.csv", dry_run=False)
+    assert report.ok and report.created == 1500
+    item = FeedbackItem.objects.get(idempotency_key="k12")
+    assert (item.text, item.score, item.attributes) == ("item 12", 1.0, {"n": "v12"})
+    assert item.occurred_at.isoformat() == "2026-03-04T08:00:00+00:00"
+    assert FeedbackItem.objects.filter(state=ItemState.ROUTED).count() == 1500
+
+
+def test_the_import_endpoint_lists_problems_by_line_and_stores_nothing(world):
+    client = token_client(world.program_owner)
+    body = {"name": "f.csv", "content": "text,score\nfine,3\n,12\n", "dry_run": False}
+    response = client.post("/api/v1/feedback/imports", json.dumps(body), content_type="application/json")
+    assert response.status_code == 422
+    assert response["Content-Type"] == "application/problem+json"
+    assert [(e["line"], e["column"]) for e in response.json()["errors"]] == [(3, "text"), (3, "score")]
+    assert FeedbackItem.objects.count() == 0
