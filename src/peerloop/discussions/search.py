@@ -1,0 +1,318 @@
+"""Search over posts, lessons and playbook entries: one interface, two backends.
+
+- SQLite: an FTS5 table ``discussions_fts`` (rowid = SearchDoc id, Porter stemming, prefix
+  indexes of 2 and 3 characters), ranked by BM25 with the title weighted 4x.
+- PostgreSQL: a generated ``tsv`` column on ``discussions_searchdoc`` (title weight A, body
+  weight B) with a GIN index, ranked by ``ts_rank_cd``.
+
+Both are kept up to date by the services (``index_post``, ``index_entry``), never by
+signals. A query is parsed here into words, "quoted phrases", ``prefix*`` and
+``-excluded`` words; nothing the person types reaches the search engine's own syntax, so
+operators, quotes and emoji give results or a :class:`SearchError` (a clear 400), never a
+server error. Only documents of the spaces passed in ``space_ids`` (what the actor may
+read) and not hidden are searched.
+
+Ranking cost is bounded: a common word matches hundreds of thousands of documents, so
+only the newest ``CANDIDATES`` matches are ranked (docs/benchmarks.md has the figures).
+"""
+
+from dataclasses import dataclass, field
+from datetime import datetime
+import html
+import re
+import unicodedata
+
+from django.db import connection
+
+from peerloop.discussions.models import SearchDoc, Thread
+
+MAX_QUERY = 1000
+MAX_TERMS = 12
+CANDIDATES = 2000
+PAGE = 20
+START, STOP = "\x02", "\x03"
+_WORD = re.compile(r"\w+", re.UNICODE)
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
+# A phrase in double quotes, or a run of non-space characters.
+_PIECE = re.compile(r'(-?)"([^"]*)"|(\S+)')
+
+
+class SearchError(ValueError):
+    """The query cannot be searched; the message says why (shown as a 400)."""
+
+
+@dataclass(frozen=True)
+class Term:
+    words: tuple[str, ...]  # one word, or the words of a phrase
+    prefix: bool = False
+    exclude: bool = False
+
+
+@dataclass(frozen=True)
+class ParsedQuery:
+    terms: tuple[Term, ...]
+
+    @property
+    def positive(self) -> tuple[Term, ...]:
+        return tuple(t for t in self.terms if not t.exclude)
+
+
+def _words(text: str) -> list[str]:
+    return [w.lower() for w in _WORD.findall(unicodedata.normalize("NFKC", text)) if w.strip("_")]
+
+
+def parse(text: str) -> ParsedQuery:
+    """Words, "phrases", ``prefix*`` and ``-word`` of a search box; raises SearchError."""
+    if len(text) > MAX_QUERY:
+        raise SearchError(f"Search text is limited to {MAX_QUERY:,} characters; this one has {len(text):,}.")
+    terms: list[Term] = []
+    for match in _PIECE.finditer(text):
+        if match.group(2) is not None:
+            words = _words(match.group(2))
+            if words:
+                terms.append(Term(tuple(words), exclude=match.group(1) == "-"))
+            continue
+        piece = match.group(3)
+        exclude = piece.startswith("-") and len(piece) > 1
+        prefix = piece.endswith("*")
+        words = _words(piece)
+        if not words:
+            continue
+        if len(words) > 1:  # "e-mail", "o'brien": a phrase of its parts
+            terms.append(Term(tuple(words), exclude=exclude))
+        else:
+            terms.append(Term((words[0],), prefix=prefix and len(words[0]) >= 2, exclude=exclude))
+    seen: dict[Term, None] = dict.fromkeys(terms)
+    terms = list(seen)[:MAX_TERMS]
+    parsed = ParsedQuery(tuple(terms))
+    if not parsed.positive:
+        raise SearchError("Type at least one word to search for (letters or digits).")
+    return parsed
+
+
+@dataclass
+class Filters:
+    space_ids: frozenset[int]  # what the actor may read: the search never leaves these
+    space_id: int | None = None
+    topic_id: int | None = None
+    kind: str | None = None  # a thread kind, or "entry" for playbook entries
+    author_id: int | None = None
+    since: datetime | None = None
+    until: datetime | None = None
+
+
+@dataclass
+class Hit:
+    doc_id: int
+    kind: str
+    post_id: int | None
+    thread_id: int | None
+    entry_id: int | None
+    space_id: int
+    thread_kind: str
+    author_id: int | None
+    created_at: datetime
+    title_html: str
+    snippet_html: str
+    score: float
+    extra: dict = field(default_factory=dict)
+
+
+def mark(text: str) -> str:
+    """Text with the backend's highlight markers as HTML: everything escaped, then <mark>."""
+    return html.escape(text).replace(START, "<mark>").replace(STOP, "</mark>")
+
+
+def clean_text(text: str) -> str:
+    """Text as stored for search: no control characters (the markers stay unique)."""
+    return _CONTROL.sub(" ", text)
+
+
+# --- writing ------------------------------------------------------------------------------
+
+
+def _sqlite() -> bool:
+    return connection.vendor == "sqlite"
+
+
+def _fts_write(doc_id: int, title: str, body: str) -> None:
+    with connection.cursor() as cursor:
+        cursor.execute("DELETE FROM discussions_fts WHERE rowid = %s", [doc_id])
+        cursor.execute("INSERT INTO discussions_fts(rowid, title, body) VALUES (%s, %s, %s)", [doc_id, title, body])
+
+
+def _fts_delete(doc_ids: list[int]) -> None:
+    if not doc_ids:
+        return
+    with connection.cursor() as cursor:
+        for start in range(0, len(doc_ids), 500):
+            chunk = doc_ids[start : start + 500]
+            cursor.execute(
+                f"DELETE FROM discussions_fts WHERE rowid IN ({','.join(['%s'] * len(chunk))})",  # noqa: S608
+                chunk,
+            )
+
+
+def doc_save(*, doc: SearchDoc) -> SearchDoc:
+    """Write one search document (and its FTS5 row on SQLite). Call inside the write's transaction."""
+    doc.title = clean_text(doc.title)[:200]
+    doc.body = clean_text(doc.body)
+    doc.save()
+    if _sqlite():
+        _fts_write(doc.pk, doc.title, doc.body)
+    return doc
+
+
+def docs_delete(*, doc_ids: list[int]) -> None:
+    SearchDoc.objects.filter(pk__in=doc_ids).delete()
+    if _sqlite():
+        _fts_delete(doc_ids)
+
+
+def docs_purge_orphans() -> int:
+    """Drop FTS rows whose document is gone (after a space was deleted, its documents
+    went with it through the database's cascade). Returns the rows removed."""
+    if not _sqlite():
+        return 0
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT rowid FROM discussions_fts WHERE rowid NOT IN (SELECT id FROM discussions_searchdoc)")
+        orphans = [row[0] for row in cursor.fetchall()]
+    _fts_delete(orphans)
+    return len(orphans)
+
+
+# --- reading ------------------------------------------------------------------------------
+
+
+def _fts5_expr(parsed: ParsedQuery) -> str:
+    def one(term: Term) -> str:
+        quoted = '"' + " ".join(term.words) + '"'
+        return quoted + ("*" if term.prefix else "")
+
+    positive = " AND ".join(one(t) for t in parsed.positive)
+    negative = [one(t) for t in parsed.terms if t.exclude]
+    return positive + "".join(f" NOT {n}" for n in negative)
+
+
+def _tsquery(parsed: ParsedQuery) -> str:
+    def one(term: Term) -> str:
+        lexemes = [f"'{w}'" for w in term.words]
+        body = " <-> ".join(lexemes)
+        if term.prefix:
+            body += ":*"
+        return f"!({body})" if term.exclude else f"({body})"
+
+    return " & ".join(one(t) for t in parsed.terms)
+
+
+def _filters_sql(filters: Filters, alias: str) -> tuple[str, list]:
+    where = [f"{alias}.visible"]
+    params: list = []
+    spaces = sorted(filters.space_ids)
+    if filters.space_id is not None:
+        spaces = [s for s in spaces if s == filters.space_id]
+    if not spaces:
+        return "1 = 0", []
+    where.append(f"{alias}.space_id IN ({','.join(['%s'] * len(spaces))})")
+    params.extend(spaces)
+    if filters.kind == "entry":
+        where.append(f"{alias}.kind = 'entry'")
+    elif filters.kind:
+        where.append(f"{alias}.thread_kind = %s")
+        params.append(filters.kind)
+    if filters.author_id is not None:
+        where.append(f"{alias}.author_id = %s")
+        params.append(filters.author_id)
+    if filters.since is not None:
+        where.append(f"{alias}.created_at >= %s")
+        params.append(filters.since)
+    if filters.until is not None:
+        where.append(f"{alias}.created_at < %s")
+        params.append(filters.until)
+    if filters.topic_id is not None:
+        through = Thread.topics.through._meta.db_table
+        where.append(f"{alias}.thread_id IN (SELECT thread_id FROM {through} WHERE topic_id = %s)")  # noqa: S608
+        params.append(filters.topic_id)
+    return " AND ".join(where), params
+
+
+_COLUMNS = "d.id, d.kind, d.post_id, d.thread_id, d.entry_id, d.space_id, d.thread_kind, d.author_id, d.created_at"
+
+
+def _row_hit(row: tuple, title: str, snippet: str, score: float) -> Hit:
+    created = row[8]
+    if isinstance(created, str):
+        created = datetime.fromisoformat(created)
+    return Hit(
+        doc_id=row[0],
+        kind=row[1],
+        post_id=row[2],
+        thread_id=row[3],
+        entry_id=row[4],
+        space_id=row[5],
+        thread_kind=row[6],
+        author_id=row[7],
+        created_at=created,
+        title_html=mark(title),
+        snippet_html=mark(snippet),
+        score=float(score),
+    )
+
+
+def _search_sqlite(parsed: ParsedQuery, filters: Filters, limit: int, offset: int) -> list[Hit]:
+    where, params = _filters_sql(filters, "d")
+    # The newest CANDIDATES matches within the actor's spaces, ranked by BM25 (lower is better).
+    sql = f"""
+        SELECT {_COLUMNS}, c.score, c.title_hl, c.snip FROM (
+            SELECT f.rowid AS rid, bm25(discussions_fts, 4.0, 1.0) AS score,
+                   highlight(discussions_fts, 0, char(2), char(3)) AS title_hl,
+                   snippet(discussions_fts, 1, char(2), char(3), '…', 24) AS snip
+            FROM discussions_fts f JOIN discussions_searchdoc d ON d.id = f.rowid
+            WHERE discussions_fts MATCH %s AND {where}
+            ORDER BY f.rowid DESC LIMIT {CANDIDATES}
+        ) c JOIN discussions_searchdoc d ON d.id = c.rid
+        ORDER BY c.score, d.id DESC LIMIT %s OFFSET %s
+    """  # noqa: S608 - the filters are placeholders; only constants are formatted in
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [_fts5_expr(parsed), *params, limit, offset])
+        rows = cursor.fetchall()
+    return [_row_hit(r[:9], r[10], r[11], -r[9]) for r in rows]
+
+
+HEADLINE = "StartSel=\x02, StopSel=\x03, MaxWords=30, MinWords=12, ShortWord=2, MaxFragments=2, FragmentDelimiter=…"
+
+
+def _search_postgres(parsed: ParsedQuery, filters: Filters, limit: int, offset: int) -> list[Hit]:
+    where, params = _filters_sql(filters, "d")
+    sql = f"""
+        WITH q AS (SELECT to_tsquery('english', %s) AS query),
+        cand AS (
+            SELECT d.id, d.tsv FROM discussions_searchdoc d, q
+            WHERE d.tsv @@ q.query AND {where}
+            ORDER BY d.id DESC LIMIT {CANDIDATES}
+        ),
+        top AS (
+            SELECT cand.id, ts_rank_cd(cand.tsv, q.query) AS score FROM cand, q
+            ORDER BY score DESC, cand.id DESC LIMIT %s OFFSET %s
+        )
+        SELECT {_COLUMNS}, top.score,
+               ts_headline('english', d.title, q.query, 'StartSel=\x02, StopSel=\x03, HighlightAll=true'),
+               ts_headline('english', left(d.body, 20000), q.query, %s)
+        FROM top JOIN discussions_searchdoc d ON d.id = top.id, q
+        ORDER BY top.score DESC, d.id DESC
+    """  # noqa: S608 - the filters are placeholders; only constants are formatted in
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [_tsquery(parsed), *params, limit, offset, HEADLINE])
+        rows = cursor.fetchall()
+    return [_row_hit(r[:9], r[10], r[11], r[9]) for r in rows]
+
+
+def search(*, text: str, filters: Filters, limit: int = PAGE, offset: int = 0) -> list[Hit]:
+    """Ranked hits for ``text`` within ``filters``; raises SearchError for a query that
+    cannot be searched."""
+    parsed = parse(text)
+    limit = max(1, min(limit, 100))
+    offset = max(0, min(offset, CANDIDATES))
+    if _sqlite():
+        return _search_sqlite(parsed, filters, limit, offset)
+    return _search_postgres(parsed, filters, limit, offset)
