@@ -11,6 +11,7 @@ urlpatterns = [
     path("spaces/", include("peerloop.spaces.urls")),
     path("programs/", include("peerloop.programs.urls")),
     path("matching/", include("peerloop.matching.urls")),
+    path("discussions/", include("peerloop.discussions.urls")),
     path("notifications/", include("peerloop.notifications.urls")),
     path("api/v1/", api.urls),
     path("django-admin/", admin.site.urls),

@@ -4,6 +4,7 @@ from ninja import NinjaAPI
 
 from peerloop.accounts.api import router as accounts_router
 from peerloop.core.api import router as core_router
+from peerloop.discussions.api import router as discussions_router
 from peerloop.matching.api import router as matching_router
 from peerloop.notifications.api import router as notifications_router
 from peerloop.people.api import router as people_router
@@ -21,3 +22,4 @@ def mount(api: NinjaAPI) -> None:
     api.add_router("/", accounts_router)
     api.add_router("/", matching_router)
     api.add_router("/", notifications_router)
+    api.add_router("/", discussions_router)

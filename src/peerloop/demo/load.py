@@ -18,6 +18,7 @@ from django.utils import timezone
 from peerloop.accounts import services as account_services
 from peerloop.core import services as core_services
 from peerloop.core.roles import SYSTEM
+from peerloop.demo import discussions as discussions_demo
 from peerloop.demo.generator import DEMO_PASSWORD, DemoOrg, generate
 from peerloop.people import queries as people_queries
 from peerloop.people import services as people_services
@@ -89,6 +90,7 @@ def demo_load(
         space_ids = _stage(report, "spaces", lambda: _spaces(org, report, person_ids, topic_ids))
         _stage(report, "programs", lambda: _programs(org, report, person_ids, space_ids, now.date()))
         _stage(report, "interactions", lambda: _interactions(org, report, person_ids, space_ids, now, progress))
+        _stage(report, "discussions", lambda: discussions_demo.load(space_ids=space_ids))
     report.seconds["total"] = time.perf_counter() - started
     return report
 

@@ -2,6 +2,7 @@
 the space ids an actor may read where a list crosses spaces."""
 
 from collections.abc import Iterable
+from dataclasses import dataclass
 from datetime import timedelta
 import difflib
 import html
@@ -10,6 +11,7 @@ from django.db.models import Count, Prefetch, Q, QuerySet
 from django.utils import timezone
 
 from peerloop.core.roles import Actor
+from peerloop.discussions import experts
 from peerloop.discussions.models import (
     Attachment,
     EntryVersion,
@@ -22,7 +24,12 @@ from peerloop.discussions.models import (
     Reaction,
     Thread,
 )
+from peerloop.people.models import Person as PersonModel
 from peerloop.spaces import queries as spaces_queries
+from peerloop.spaces.models import Space
+from peerloop.vocabulary.models import Topic
+
+EXPERT_HALF_LIFE_DAYS = 365.0
 
 
 def thread_get(*, thread_id: int) -> Thread | None:
@@ -242,13 +249,27 @@ def input_timeline(*, person_id: int, space_ids: Iterable[int], limit: int = 50)
                 status += f" · {t.get_health_display().lower()}"
         else:
             status = f"{t.reply_count} replies"
-        items.append({"at": t.created_at, "what": t.get_kind_display(), "title": t.title, "status": status,
-                      "url": f"/discussions/threads/{t.pk}/"})  # fmt: skip
+        items.append(
+            {
+                "at": t.created_at,
+                "what": t.get_kind_display(),
+                "title": t.title,
+                "status": status,
+                "url": f"/discussions/threads/{t.pk}/",
+            }
+        )
     proposals = Proposal.objects.filter(proposer_id=person_id).select_related("playbook__space", "playbook")
     proposals = proposals.filter(Q(playbook__space_id__in=spaces) | Q(playbook__space__isnull=True))
     for p in proposals.order_by("-created_at")[:limit]:
-        items.append({"at": p.created_at, "what": "Playbook proposal", "title": p.title,
-                      "status": p.get_status_display().lower(), "url": f"/discussions/proposals/{p.pk}/"})  # fmt: skip
+        items.append(
+            {
+                "at": p.created_at,
+                "what": "Playbook proposal",
+                "title": p.title,
+                "status": p.get_status_display().lower(),
+                "url": f"/discussions/proposals/{p.pk}/",
+            }
+        )
     items.sort(key=lambda i: i["at"], reverse=True)
     return items[:limit]
 
@@ -265,3 +286,129 @@ def space_ids_moderated(*, actor: Actor, space_ids: Iterable[int]) -> set[int]:
         if getattr(s, "my_role", None) == "host"
     }
     return hosted & set(space_ids)
+
+
+# --- who to ask ---------------------------------------------------------------------------
+
+
+@dataclass
+class ExpertSuggestion:
+    person_id: int
+    name: str
+    title: str
+    unit: str
+    level: int | None
+    score: float
+    reasons: list[str]
+
+
+def _reader_filter(space: Space) -> Q:
+    """People who may read the space's discussions (so an invitation makes sense)."""
+    members = Q(memberships__space_id=space.pk)
+    if space.kind == Space.Kind.COMMUNITY:
+        return members | Q(kind=PersonModel.Kind.EMPLOYEE)
+    return members
+
+
+def who_to_ask(*, thread: Thread, asker_id: int | None, space_ids: Iterable[int], k: int = 5) -> list[ExpertSuggestion]:
+    """People to invite to answer ``thread``, ranked by experts.rank from the evidence in
+    the spaces the asker may read (answers, accepted answers, endorsements, lessons)."""
+    topic_ids = [t.pk for t in thread.topics.all()]
+    if not topic_ids:
+        return []
+    spaces = list(space_ids)
+    through = Thread.topics.through
+    thread_topics: dict[int, list[int]] = {}
+    for thread_id, topic_id in through.objects.filter(thread__space_id__in=spaces).values_list("thread_id", "topic_id"):
+        thread_topics.setdefault(thread_id, []).append(topic_id)
+    topic_index = {
+        t: i for i, t in enumerate(sorted({t for ts in thread_topics.values() for t in ts} | set(topic_ids)))
+    }
+    posts = (
+        Post.objects.filter(thread__space_id__in=spaces, hidden=False, author__isnull=False, author__active=True)
+        .exclude(thread__state=Thread.State.HIDDEN)
+        .exclude(thread_id=thread.pk)
+        .values_list(
+            "id", "author_id", "thread_id", "opening", "thread__kind", "thread__accepted_post_id", "created_at"
+        )
+    )
+    endorsements = dict(
+        Reaction.objects.filter(post__thread__space_id__in=spaces, kind__in=["endorse", "helpful", "adopted"])
+        .values("post_id")
+        .annotate(n=Count("id"))
+        .values_list("post_id", "n")
+    )
+    person_index: dict[int, int] = {}
+    contributions = []
+    now = timezone.now()
+    for post_id, author_id, thread_id, opening, kind, accepted_id, created in posts:
+        tags = tuple(topic_index[t] for t in thread_topics.get(thread_id, ()))
+        if not tags:
+            continue
+        lesson = opening and kind == "lesson"
+        if opening and not lesson:
+            continue  # asking is not evidence of knowing
+        idx = person_index.setdefault(author_id, len(person_index))
+        contributions.append(
+            experts.Contribution(
+                person=idx,
+                tags=tags,
+                time=-(now - created).days,
+                accepted=accepted_id == post_id,
+                endorsements=endorsements.get(post_id, 0),
+                lesson=lesson,
+            )
+        )
+    if asker_id is not None:
+        person_index.setdefault(asker_id, len(person_index))
+    if not contributions:
+        return []
+    ids = list(person_index)
+    people = {
+        p.pk: p
+        for p in PersonModel.objects.filter(pk__in=ids, active=True)
+        .filter(_reader_filter(thread.space))
+        .select_related("unit")
+        .distinct()
+    }
+    if asker_id is not None and asker_id not in people:
+        asker = PersonModel.objects.select_related("unit").filter(pk=asker_id).first()
+        if asker is not None:
+            people[asker_id] = asker
+    plain = [
+        experts.Person(level=people[i].level or -1, unit=people[i].unit_id or -1) if i in people else experts.Person()
+        for i in ids
+    ]
+    profiles = experts.build_profiles(
+        contributions, n_people=len(ids), n_tags=len(topic_index), now=0.0, half_life=EXPERT_HALF_LIFE_DAYS
+    )
+    names = [""] * len(topic_index)
+    for topic in Topic.objects.filter(pk__in=list(topic_index)):
+        names[topic_index[topic.pk]] = topic.name
+    ranked = experts.rank(
+        profiles,
+        [topic_index[t] for t in topic_ids],
+        k=k * 3,
+        asker=person_index.get(asker_id) if asker_id is not None else None,
+        people=plain,
+        tag_names=names,
+    )
+    found = []
+    for s in ranked:
+        person = people.get(ids[s.person])
+        if person is None or person.pk == asker_id:
+            continue  # cannot read this space, or left
+        found.append(
+            ExpertSuggestion(
+                person_id=person.pk,
+                name=person.name,
+                title=person.title,
+                unit=person.unit.name if person.unit else "",
+                level=person.level,
+                score=round(s.score, 3),
+                reasons=s.reasons,
+            )
+        )
+        if len(found) == k:
+            break
+    return found

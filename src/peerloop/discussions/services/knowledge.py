@@ -100,9 +100,14 @@ def session_create(
         raise ValidationError({"repeat_days": "Repeat every 7, 14 or 28 days, or not at all (0)."})
     with transaction.atomic():
         session = PeerSession.objects.create(
-            space=space, title=title, starts_at=starts_at, duration_minutes=duration_minutes,
-            repeat_days=repeat_days, agenda=session_agenda(space_id=space.pk), created_by_id=person_id,
-        )  # fmt: skip
+            space=space,
+            title=title,
+            starts_at=starts_at,
+            duration_minutes=duration_minutes,
+            repeat_days=repeat_days,
+            agenda=session_agenda(space_id=space.pk),
+            created_by_id=person_id,
+        )
         session_invite(session=session)
     return session
 
@@ -156,8 +161,13 @@ def session_attend(*, actor: Actor, session_id: int) -> PeerSession:
     with transaction.atomic():
         if not session.attendees.filter(pk=person_id).exists():
             session.attendees.add(person_id)
-            interaction_record(kind="discussion.session_attended", actor_id=person_id, space_id=session.space_id,
-                               object_type="session", object_id=session.pk)  # fmt: skip
+            interaction_record(
+                kind="discussion.session_attended",
+                actor_id=person_id,
+                space_id=session.space_id,
+                object_type="session",
+                object_id=session.pk,
+            )
     return session
 
 
@@ -171,9 +181,12 @@ def session_notes(*, actor: Actor, session_id: int, notes: str, as_lesson: bool 
         session.notes = notes
         if as_lesson and session.lesson_id is None:
             session.lesson = thread_create(
-                actor=actor, space_id=session.space_id, kind=ThreadKind.LESSON,
-                title=f"Lessons from {session.title}"[:200], body=notes,
-            )  # fmt: skip
+                actor=actor,
+                space_id=session.space_id,
+                kind=ThreadKind.LESSON,
+                title=f"Lessons from {session.title}"[:200],
+                body=notes,
+            )
         session.save()
     return session
 

@@ -35,17 +35,23 @@ class Conflict(ValidationError):
 
 
 def playbook_create(
-    *, actor: Actor, title: str, space_id: int | None = None, program_id: int | None = None,
-    description: str = "", revalidate_days: int = 180,
-) -> Playbook:  # fmt: skip
+    *,
+    actor: Actor,
+    title: str,
+    space_id: int | None = None,
+    program_id: int | None = None,
+    description: str = "",
+    revalidate_days: int = 180,
+) -> Playbook:
     """A new playbook of a space (its hosts) or of a program (its owner, admins)."""
     permissions.require_person(actor)
     if (space_id is None) == (program_id is None):
         raise ValidationError({"space": "A playbook belongs to one space or one program."})
     if not 1 <= revalidate_days <= 3650:
         raise ValidationError({"revalidate_days": "Re-validate entries every 1 to 3,650 days."})
-    playbook = Playbook(title=clean_title(title), description=(description or "").strip()[:5000],
-                        revalidate_days=revalidate_days)  # fmt: skip
+    playbook = Playbook(
+        title=clean_title(title), description=(description or "").strip()[:5000], revalidate_days=revalidate_days
+    )
     if space_id is not None:
         space = space_or_404(space_id)
         permissions.require_space_moderate(actor, space)
@@ -60,8 +66,13 @@ def playbook_create(
         permissions.require_playbook_merge(actor, playbook)
     with transaction.atomic():
         playbook.save()
-        audit_record(actor=actor, action="discussions.playbook_create", object_type="playbook",
-                     object_id=playbook.pk, object_repr=playbook.title)  # fmt: skip
+        audit_record(
+            actor=actor,
+            action="discussions.playbook_create",
+            object_type="playbook",
+            object_id=playbook.pk,
+            object_repr=playbook.title,
+        )
     return playbook
 
 
@@ -82,9 +93,15 @@ def index_entry(entry: PlaybookEntry) -> None:
 
 
 def proposal_create(
-    *, actor: Actor, playbook_id: int, title: str, body: str, entry_id: int | None = None,
-    base_version: int | None = None, reason: str = "",
-) -> Proposal:  # fmt: skip
+    *,
+    actor: Actor,
+    playbook_id: int,
+    title: str,
+    body: str,
+    entry_id: int | None = None,
+    base_version: int | None = None,
+    reason: str = "",
+) -> Proposal:
     """Propose a new entry, or a new text for ``entry_id`` written against ``base_version``
     (the entry's current version when not given)."""
     person_id = permissions.require_person(actor)
@@ -102,9 +119,14 @@ def proposal_create(
         if not 1 <= base_version <= entry.version:
             raise ValidationError({"base_version": f"Entry {entry.pk} has versions 1 to {entry.version}."})
     return Proposal.objects.create(
-        playbook=playbook, entry=entry, base_version=base_version or 0, title=title, body=body,
-        reason=(reason or "").strip()[:5000], proposer_id=person_id,
-    )  # fmt: skip
+        playbook=playbook,
+        entry=entry,
+        base_version=base_version or 0,
+        title=title,
+        body=body,
+        reason=(reason or "").strip()[:5000],
+        proposer_id=person_id,
+    )
 
 
 def proposal_vote(*, actor: Actor, proposal_id: int, kind: str, comment: str = "") -> ProposalVote:
@@ -156,26 +178,37 @@ def _merge(*, actor: Actor, proposal_id: int, note: str) -> PlaybookEntry:
         if proposal.entry_id is None:
             last = PlaybookEntry.objects.filter(playbook=playbook).order_by("-position").first()
             entry = PlaybookEntry.objects.create(
-                playbook=playbook, position=(last.position + 1) if last else 1, version=1,
-                title=proposal.title, body=proposal.body, validated_at=now,
-            )  # fmt: skip
+                playbook=playbook,
+                position=(last.position + 1) if last else 1,
+                version=1,
+                title=proposal.title,
+                body=proposal.body,
+                validated_at=now,
+            )
         else:
             entry = PlaybookEntry.objects.select_for_update().get(pk=proposal.entry_id)
             if entry.version != proposal.base_version:
                 raise Conflict(
-                    {"base_version": f"“{entry.title}” changed since this proposal was written (version "
-                     f"{proposal.base_version}, now {entry.version}). Nothing was overwritten: compare and "
-                     "propose again on the current version."}
-                )  # fmt: skip
+                    {
+                        "base_version": f"“{entry.title}” changed since this proposal was written (version "
+                        f"{proposal.base_version}, now {entry.version}). Nothing was overwritten: compare and "
+                        "propose again on the current version."
+                    }
+                )
             entry.version += 1
             entry.title = proposal.title
             entry.body = proposal.body
             entry.validated_at = now
             entry.save()
         EntryVersion.objects.create(
-            entry=entry, number=entry.version, title=entry.title, body=entry.body,
-            author_id=proposal.proposer_id, merged_by_id=person_id, note=(note or proposal.reason)[:300],
-        )  # fmt: skip
+            entry=entry,
+            number=entry.version,
+            title=entry.title,
+            body=entry.body,
+            author_id=proposal.proposer_id,
+            merged_by_id=person_id,
+            note=(note or proposal.reason)[:300],
+        )
         proposal.status = Proposal.Status.MERGED
         proposal.decided_by_id = person_id
         proposal.decided_at = now

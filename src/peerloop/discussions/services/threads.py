@@ -155,9 +155,13 @@ def thread_create(
         thread = Thread.objects.create(space=space, kind=kind, title=title, author_id=person_id, last_activity_at=now)
         thread.topics.set(topics)
         post = Post.objects.create(
-            thread=thread, author_id=person_id, body=body, html=rendering.render_markdown(body), opening=True,
+            thread=thread,
+            author_id=person_id,
+            body=body,
+            html=rendering.render_markdown(body),
+            opening=True,
             created_at=now,
-        )  # fmt: skip
+        )
         _save_attachments(post, checked)
         Follow.objects.create(thread=thread, person_id=person_id)
         index_post(post, thread)
@@ -349,13 +353,22 @@ def thread_assign(*, actor: Actor, thread_id: int, person_id: int | None) -> Thr
                     url=thread_url(thread),
                     email=True,
                 )
-        audit_record(actor=actor, action="discussions.thread_assign", object_type="thread", object_id=thread.pk,
-                     changes={"owner": person_id})  # fmt: skip
+        audit_record(
+            actor=actor,
+            action="discussions.thread_assign",
+            object_type="thread",
+            object_id=thread.pk,
+            changes={"owner": person_id},
+        )
     return thread
 
 
-MODERATION = {"lock": Thread.State.LOCKED, "unlock": Thread.State.OPEN, "hide": Thread.State.HIDDEN,
-              "unhide": Thread.State.OPEN}  # fmt: skip
+MODERATION = {
+    "lock": Thread.State.LOCKED,
+    "unlock": Thread.State.OPEN,
+    "hide": Thread.State.HIDDEN,
+    "unhide": Thread.State.OPEN,
+}
 
 
 def thread_moderate(*, actor: Actor, thread_id: int, action: str) -> Thread:
@@ -369,8 +382,13 @@ def thread_moderate(*, actor: Actor, thread_id: int, action: str) -> Thread:
         thread.state = MODERATION[action]
         thread.save(update_fields=["state", "updated_at"])
         _reindex_thread(thread)
-        audit_record(actor=actor, action=f"discussions.thread_{action}", object_type="thread", object_id=thread.pk,
-                     object_repr=thread.title)  # fmt: skip
+        audit_record(
+            actor=actor,
+            action=f"discussions.thread_{action}",
+            object_type="thread",
+            object_id=thread.pk,
+            object_repr=thread.title,
+        )
     return thread
 
 
@@ -386,8 +404,13 @@ def thread_move(*, actor: Actor, thread_id: int, space_id: int) -> Thread:
         thread.space = target
         thread.save(update_fields=["space", "updated_at"])
         _reindex_thread(thread)
-        audit_record(actor=actor, action="discussions.thread_move", object_type="thread", object_id=thread.pk,
-                     changes={"space": [old, target.pk]})  # fmt: skip
+        audit_record(
+            actor=actor,
+            action="discussions.thread_move",
+            object_type="thread",
+            object_id=thread.pk,
+            changes={"space": [old, target.pk]},
+        )
     return thread
 
 
@@ -401,8 +424,12 @@ def post_hide(*, actor: Actor, post_id: int, hidden: bool = True) -> Post:
         post.save(update_fields=["hidden"])
         Flag.objects.filter(post=post).update(resolved=True)
         index_post(post, post.thread)
-        audit_record(actor=actor, action="discussions.post_hide" if hidden else "discussions.post_unhide",
-                     object_type="post", object_id=post.pk)  # fmt: skip
+        audit_record(
+            actor=actor,
+            action="discussions.post_hide" if hidden else "discussions.post_unhide",
+            object_type="post",
+            object_id=post.pk,
+        )
     return post
 
 
@@ -439,3 +466,32 @@ def attachment_get(*, actor: Actor, attachment_id: int) -> Attachment:
     if attachment.post.hidden and not permissions.can_moderate(actor, attachment.post.thread.space):
         raise NotFound()
     return attachment
+
+
+def expert_invite(*, actor: Actor, thread_id: int, person_id: int, message: str = "") -> bool:
+    """The asker (or a host) invites someone who may read the thread to answer it; they are
+    told at once. Returns False when they were already invited."""
+    permissions.require_person(actor)
+    thread = thread_or_404(thread_id)
+    permissions.require_thread_read(actor, thread)
+    asker = actor.person_id == thread.author_id
+    require(asker or permissions.can_moderate(actor, thread.space), message="Only the person who asked invites others.")
+    permissions.require_space_write(actor, thread.space)
+    person = people_queries.person_get(person_id=person_id)
+    if person is None or not person.active:
+        raise ValidationError({"person": f"There is no active person {person_id}."})
+    member = spaces_queries.membership_role(space_id=thread.space_id, person_id=person_id) is not None
+    if not member and not (person.kind == person.Kind.EMPLOYEE and thread.space.kind == "community"):
+        raise ValidationError({"person": f"{person.name} cannot read this space."})
+    note = " ".join((message or "").split())[:500]
+    with transaction.atomic():
+        sent = notifications.notify(
+            recipient_id=person_id,
+            kind="discussion.invited",
+            title=f"You were asked to answer “{thread.title}”"[:200],
+            body=note,
+            url=thread_url(thread),
+            dedupe_key=f"discussions:invite:{thread.pk}",
+            email=True,
+        )
+    return sent is not None
