@@ -1,7 +1,9 @@
 """Search over posts, lessons and playbook entries: one interface, two backends.
 
-- SQLite: an FTS5 table ``discussions_fts`` (rowid = SearchDoc id, Porter stemming, prefix
-  indexes of 2 and 3 characters), ranked by BM25 with the title weighted 4x.
+- SQLite: an FTS5 table ``discussions_fts`` (rowid = SearchDoc id, unicode61 words without
+  diacritics, prefix indexes of 2 and 3 characters), ranked by BM25 with the title weighted 4x.
+  No stemming there: a stemmer rewrites the query's prefixes too ("surabay*" became
+  "surabai*" and missed "Surabaya"), so words match exactly and ``word*`` matches endings.
 - PostgreSQL: a generated ``tsv`` column on ``discussions_searchdoc`` (title weight A, body
   weight B) with a GIN index, ranked by ``ts_rank_cd``.
 
