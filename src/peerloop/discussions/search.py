@@ -31,6 +31,7 @@ from peerloop.discussions.models import SearchDoc, Thread
 MAX_QUERY = 1000
 MAX_TERMS = 12
 CANDIDATES = 2000
+WINDOWS = (50_000, 400_000)
 PAGE = 20
 START, STOP = "\x02", "\x03"
 _WORD = re.compile(r"\w+", re.UNICODE)
@@ -137,10 +138,17 @@ def _sqlite() -> bool:
     return connection.vendor == "sqlite"
 
 
-def _fts_write(doc_id: int, title: str, body: str) -> None:
+def _fts_write(doc_id: int, title: str, body: str, space_id: int, visible: bool) -> None:
+    """The FTS5 row of a document; only visible documents are in the index, and the
+    ``spaces`` column holds the token ``s<space id>`` so a search filters by space inside
+    the index."""
     with connection.cursor() as cursor:
         cursor.execute("DELETE FROM discussions_fts WHERE rowid = %s", [doc_id])
-        cursor.execute("INSERT INTO discussions_fts(rowid, title, body) VALUES (%s, %s, %s)", [doc_id, title, body])
+        if visible:
+            cursor.execute(
+                "INSERT INTO discussions_fts(rowid, title, body, spaces) VALUES (%s, %s, %s, %s)",
+                [doc_id, title, body, f"s{space_id}"],
+            )
 
 
 def _fts_delete(doc_ids: list[int]) -> None:
@@ -161,7 +169,7 @@ def doc_save(*, doc: SearchDoc) -> SearchDoc:
     doc.body = clean_text(doc.body)
     doc.save()
     if _sqlite():
-        _fts_write(doc.pk, doc.title, doc.body)
+        _fts_write(doc.pk, doc.title, doc.body, doc.space_id, doc.visible)
     return doc
 
 
@@ -193,7 +201,25 @@ def _fts5_expr(parsed: ParsedQuery) -> str:
 
     positive = " AND ".join(one(t) for t in parsed.positive)
     negative = [one(t) for t in parsed.terms if t.exclude]
-    return positive + "".join(f" NOT {n}" for n in negative)
+    # The person's words search the title and body only, never the spaces column.
+    return "{title body} : (" + positive + "".join(f" NOT {n}" for n in negative) + ")"
+
+
+# Up to this many readable spaces, the index itself filters by space (exact, and cheap for a
+# few spaces); beyond it, the newest candidates are filtered after the index (an OR of many
+# space tokens costs more than it saves).
+SPACE_TOKENS_MAX = 10
+
+
+def _fts5_with_spaces(expr: str, filters: Filters) -> tuple[str, bool]:
+    """The expression restricted to the readable spaces inside the index (True), or as is
+    when there are too many spaces to list (the join filters them then)."""
+    spaces = sorted(filters.space_ids)
+    if filters.space_id is not None:
+        spaces = [s for s in spaces if s == filters.space_id]
+    if not spaces or len(spaces) > SPACE_TOKENS_MAX:
+        return expr, False
+    return f"{expr} AND spaces : ({' OR '.join(f's{s}' for s in spaces)})", True
 
 
 def _tsquery(parsed: ParsedQuery) -> str:
@@ -207,9 +233,12 @@ def _tsquery(parsed: ParsedQuery) -> str:
     return " & ".join(one(t) for t in parsed.terms)
 
 
-def _filters_sql(filters: Filters, alias: str) -> tuple[str, list]:
+def _filters_sql(filters: Filters, alias: str, floor: int = 0) -> tuple[str, list]:
     where = [f"{alias}.visible"]
     params: list = []
+    if floor > 0:
+        where.append(f"{alias}.id > %s")
+        params.append(floor)
     spaces = sorted(filters.space_ids)
     if filters.space_id is not None:
         spaces = [s for s in spaces if s == filters.space_id]
@@ -261,31 +290,73 @@ def _row_hit(row: tuple, title: str, snippet: str, score: float) -> Hit:
     )
 
 
-def _search_sqlite(parsed: ParsedQuery, filters: Filters, limit: int, offset: int) -> list[Hit]:
-    where, params = _filters_sql(filters, "d")
-    # The newest CANDIDATES matches within the actor's spaces, ranked by BM25 (lower is better).
+def _search_sqlite(parsed: ParsedQuery, filters: Filters, limit: int, offset: int, floor: int) -> list[Hit]:
+    where, params = _filters_sql(filters, "d", floor)
+    expr, _ = _fts5_with_spaces(_fts5_expr(parsed), filters)
+    # The newest CANDIDATES matches in the readable spaces, found inside the index alone,
+    # then filtered and ranked by BM25 (lower is better); snippets for the page only.
     sql = f"""
-        SELECT {_COLUMNS}, c.score, c.title_hl, c.snip FROM (
-            SELECT f.rowid AS rid, bm25(discussions_fts, 4.0, 1.0) AS score,
-                   highlight(discussions_fts, 0, char(2), char(3)) AS title_hl,
-                   snippet(discussions_fts, 1, char(2), char(3), '…', 24) AS snip
-            FROM discussions_fts f JOIN discussions_searchdoc d ON d.id = f.rowid
-            WHERE discussions_fts MATCH %s AND {where}
-            ORDER BY f.rowid DESC LIMIT {CANDIDATES}
+        SELECT {_COLUMNS}, c.score, d.title, d.body FROM (
+            SELECT rowid AS rid, bm25(discussions_fts, 4.0, 1.0, 0.0) AS score FROM discussions_fts
+            WHERE discussions_fts MATCH %s AND rowid > %s ORDER BY rowid DESC LIMIT {CANDIDATES}
         ) c JOIN discussions_searchdoc d ON d.id = c.rid
+        WHERE {where}
         ORDER BY c.score, d.id DESC LIMIT %s OFFSET %s
     """  # noqa: S608 - the filters are placeholders; only constants are formatted in
     with connection.cursor() as cursor:
-        cursor.execute(sql, [_fts5_expr(parsed), *params, limit, offset])
+        cursor.execute(sql, [expr, floor, *params, limit, offset])
         rows = cursor.fetchall()
-    return [_row_hit(r[:9], r[10], r[11], -r[9]) for r in rows]
+    return [_row_hit(r[:9], highlight(r[10], parsed), snippet(r[11], parsed), -r[9]) for r in rows]
+
+
+def _matcher(parsed: ParsedQuery):  # type: ignore[no-untyped-def]
+    exact = {w for t in parsed.positive for w in t.words if not t.prefix}
+    prefixes = tuple(w for t in parsed.positive if t.prefix for w in t.words)
+
+    def hit(word: str) -> bool:
+        folded = _fold(word)
+        return folded in exact or (bool(prefixes) and folded.startswith(prefixes))
+
+    return hit
+
+
+def _fold(word: str) -> str:
+    decomposed = unicodedata.normalize("NFKD", word.lower())
+    return "".join(c for c in decomposed if not unicodedata.combining(c))
+
+
+def highlight(text: str, parsed: ParsedQuery) -> str:
+    """``text`` with the query's words between the highlight markers."""
+    hit = _matcher(parsed)
+    return _WORD.sub(lambda m: f"{START}{m.group(0)}{STOP}" if hit(m.group(0)) else m.group(0), text)
+
+
+def snippet(text: str, parsed: ParsedQuery, words: int = 24) -> str:
+    """About ``words`` words of ``text`` around its densest run of query words, highlighted."""
+    hit = _matcher(parsed)
+    spans = [(m.start(), m.end(), hit(m.group(0))) for m in _WORD.finditer(text)]
+    if not spans:
+        return ""
+    flags = [h for _, _, h in spans]
+    best, best_count = 0, -1
+    running = sum(flags[:words])
+    for start in range(max(1, len(spans) - words + 1)):
+        if start:
+            running += (flags[start + words - 1] if start + words - 1 < len(flags) else 0) - flags[start - 1]
+        if running > best_count:
+            best, best_count = start, running
+    first = max(0, best - 2) if best_count > 0 else 0
+    last = min(len(spans), first + words)
+    piece = text[spans[first][0] : spans[last - 1][1]]
+    marked = highlight(piece, parsed)
+    return ("…" if first > 0 else "") + marked + ("…" if last < len(spans) else "")
 
 
 HEADLINE = "StartSel=\x02, StopSel=\x03, MaxWords=30, MinWords=12, ShortWord=2, MaxFragments=2, FragmentDelimiter=…"
 
 
-def _search_postgres(parsed: ParsedQuery, filters: Filters, limit: int, offset: int) -> list[Hit]:
-    where, params = _filters_sql(filters, "d")
+def _search_postgres(parsed: ParsedQuery, filters: Filters, limit: int, offset: int, floor: int) -> list[Hit]:
+    where, params = _filters_sql(filters, "d", floor)
     sql = f"""
         WITH q AS (SELECT to_tsquery('english', %s) AS query),
         cand AS (
@@ -309,12 +380,34 @@ def _search_postgres(parsed: ParsedQuery, filters: Filters, limit: int, offset: 
     return [_row_hit(r[:9], r[10], r[11], r[9]) for r in rows]
 
 
+def _newest_id() -> int:
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT max(id) FROM discussions_searchdoc")
+        row = cursor.fetchone()
+    return int(row[0] or 0)
+
+
 def search(*, text: str, filters: Filters, limit: int = PAGE, offset: int = 0) -> list[Hit]:
     """Ranked hits for ``text`` within ``filters``; raises SearchError for a query that
-    cannot be searched."""
+    cannot be searched.
+
+    The cost of ranking is bounded by looking in the newest documents first: the newest
+    WINDOWS[0] documents, then WINDOWS[1], then all, stopping at the first window that fills
+    the page. A common word is ranked among recent posts (fresh knowledge first) and never
+    costs a scan of every match; a rare word falls through to the whole index, where it has
+    few matches anyway. Within a window, at most CANDIDATES matches (the newest) are ranked.
+    """
     parsed = parse(text)
     limit = max(1, min(limit, 100))
     offset = max(0, min(offset, CANDIDATES))
-    if _sqlite():
-        return _search_sqlite(parsed, filters, limit, offset)
-    return _search_postgres(parsed, filters, limit, offset)
+    run = _search_sqlite if _sqlite() else _search_postgres
+    newest = _newest_id()
+    hits: list[Hit] = []
+    for window in (*WINDOWS, None):
+        floor = newest - window if window is not None else 0
+        if window is not None and floor <= 0:
+            continue  # the index is smaller than this window
+        hits = run(parsed, filters, limit, offset, floor)
+        if len(hits) == limit:
+            break
+    return hits

@@ -158,8 +158,13 @@ def thread_page(request: HttpRequest, thread_id: int) -> HttpResponse:
     _read, write, moderate = permissions.space_access(actor, thread.space)
     posts = queries.post_list(thread=thread, include_hidden=moderate)
     mine = queries.my_reactions(person_id=actor.person_id, post_ids=[p.pk for p in posts])
+    kinds = Reaction.Kind.choices
     for p in posts:
-        p.my_reactions = {k for (pid, k) in mine if pid == p.pk}  # type: ignore[attr-defined]
+        counts = p.reaction_counts  # type: ignore[attr-defined]
+        p.reaction_buttons = [  # type: ignore[attr-defined]
+            (value, label, counts.get(value, 0), (p.pk, value) in mine) for value, label in kinds
+        ]
+        p.action_url = f"/discussions/posts/{p.pk}/action/"  # type: ignore[attr-defined]
         p.can_edit = write and (moderate or (p.author_id == actor.person_id and thread.state == "open"))  # type: ignore[attr-defined]
     can_reply = write and (thread.state == Thread.State.OPEN or moderate)
     asker = actor.person_id is not None and actor.person_id == thread.author_id
