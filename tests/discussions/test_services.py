@@ -236,3 +236,19 @@ def test_deleting_a_space_or_person_leaves_nothing_dangling(world):
     Space.objects.filter(pk=community(world).pk).delete()
     assert Thread.objects.count() == 0 and Post.objects.count() == 0 and SearchDoc.objects.count() == 0
     assert search.docs_purge_orphans() == 0
+
+
+def test_a_space_deleted_directly_takes_its_threads_and_search_rows(world):
+    from django.db import connection
+
+    from peerloop.discussions import permissions, search
+    from peerloop.spaces.models import Space
+
+    thread = question(world, title="Cascade quokka")
+    space_id = community(world).pk
+    Space.objects.filter(pk=space_id).delete()
+    assert not Thread.objects.filter(pk=thread.pk).exists() and SearchDoc.objects.count() == 0
+    found = search.search(text="quokka", filters=search.Filters(space_ids=frozenset({space_id})))
+    assert found == []
+    assert search.docs_purge_orphans() == (1 if connection.vendor == "sqlite" else 0)
+    assert permissions.readable_space_ids(actor(world.leader)) == {permissions.EVERYONE_INTERNAL}

@@ -14,6 +14,7 @@ from peerloop.core.roles import Actor
 from peerloop.discussions import experts
 from peerloop.discussions.models import (
     Attachment,
+    DigestSetting,
     EntryVersion,
     Follow,
     PeerSession,
@@ -91,6 +92,10 @@ def my_reactions(*, person_id: int | None, post_ids: list[int]) -> set[tuple[int
     if person_id is None:
         return set()
     return set(Reaction.objects.filter(person_id=person_id, post_id__in=post_ids).values_list("post_id", "kind"))
+
+
+def digest_setting_for(*, person_id: int) -> DigestSetting | None:
+    return DigestSetting.objects.filter(person_id=person_id).first()
 
 
 def follow_mode(*, thread_id: int, person_id: int | None) -> str:

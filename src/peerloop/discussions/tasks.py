@@ -5,7 +5,7 @@ import logging
 from huey import crontab
 from huey.contrib.djhuey import db_periodic_task, db_task
 
-from peerloop.discussions import services
+from peerloop.discussions import search, services
 
 logger = logging.getLogger("peerloop.discussions")
 
@@ -25,7 +25,10 @@ def digests_due_task() -> None:
 
 @db_periodic_task(crontab(minute="40", hour="3"))
 def review_scan_task() -> None:
-    """Every night: answers and lessons not verified for a year enter the review queue."""
+    """Every night: answers and lessons not verified for a year enter the review queue; orphaned search rows go."""
     moved = services.review_scan()
     if moved:
         logger.info("discussions: %d threads entered the review queue", moved)
+    purged = search.docs_purge_orphans()  # FTS rows of documents a deleted space took with it
+    if purged:
+        logger.info("discussions: %d search rows of deleted documents purged", purged)

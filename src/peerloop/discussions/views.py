@@ -690,7 +690,7 @@ def me(request: HttpRequest) -> HttpResponse:
         else:
             messages.success(request, "Saved.")
         return redirect("discussions:me")
-    setting = DigestSetting.objects.filter(person_id=person_id).first()
+    setting = queries.digest_setting_for(person_id=person_id)
     spaces = permissions.readable_space_ids(actor)
     context = {
         "nav": "discussions",
