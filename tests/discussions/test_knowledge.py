@@ -198,3 +198,35 @@ def test_who_to_ask_prefers_demonstrated_knowledge_and_gives_reasons(world):
     assert Notification.objects.filter(recipient=casual, kind="discussion.invited").count() == 1
     with pytest.raises(ValidationError, match="cannot read this space"):
         services.expert_invite(actor=actor(world.leader), thread_id=new.pk, person_id=world.guest.pk)
+
+
+def test_the_agenda_counts_feedback_routed_in_the_space_from_the_stream(world):
+    from peerloop.core.services import interaction_record
+
+    space = community(world)
+    interaction_record(
+        kind="feedback.routed", actor_id=world.leader.pk, space_id=space.pk, object_type="feedback_item", object_id=1
+    )
+    interaction_record(
+        kind="feedback.routed",
+        actor_id=world.leader.pk,
+        space_id=world.guest_space.pk,
+        object_type="feedback_item",
+        object_id=2,
+    )
+    agenda = services.session_agenda(space_id=space.pk)
+    assert agenda == [{"kind": "feedback", "thread_id": None, "title": "1 piece of customer feedback routed here"}]
+
+
+def test_guests_search_only_their_spaces_through_the_api(world, client_as):
+    private_question(world)
+    services.thread_create(
+        actor=actor(world.guest),
+        space_id=world.guest_space.pk,
+        kind="question",
+        title="Zebra onboarding for customers",
+        body="zebra",
+    )
+    found = client_as("guest").get("/api/v1/discussions/search", {"q": "zebra"}).json()
+    assert [h["space_id"] for h in found] == [world.guest_space.pk]
+    assert "margin" not in str(found).lower()

@@ -78,7 +78,11 @@ def session_agenda(*, space_id: int, now: datetime | None = None) -> list[dict]:
     count = routed.values("event_id").distinct().count()
     if count:
         items.append(
-            {"kind": "feedback", "thread_id": None, "title": f"{count} pieces of customer feedback routed here"}
+            {
+                "kind": "feedback",
+                "thread_id": None,
+                "title": f"{count} piece{'s' if count != 1 else ''} of customer feedback routed here",
+            }
         )
     return items
 
