@@ -125,3 +125,15 @@ def test_operators_quotes_and_emoji_give_results(world, text):
 def test_any_text_is_a_result_or_a_search_error(db, text):
     with contextlib.suppress(SearchError):
         search.search(text=text, filters=Filters(space_ids=frozenset({1, 2, 3})))
+
+
+def test_slices_of_newest_documents_are_searched_once_newest_first(world, monkeypatch):
+    monkeypatch.setattr(search, "WINDOWS", (2, 4))
+    threads = [question(world, title=f"Walrus {i}", body="walrus") for i in range(7)]
+    found = hits(world, world.leader, "walrus")
+    assert len(found) == 7 and len({h.doc_id for h in found}) == 7
+    # The newest slice first: the two newest threads lead, whatever their rank.
+    assert {h.thread_id for h in found[:2]} == {threads[6].pk, threads[5].pk}
+    readable = permissions.readable_space_ids(actor(world.leader))
+    page = search.search(text="walrus", filters=Filters(space_ids=readable), limit=3, offset=3)
+    assert [h.doc_id for h in page] == [h.doc_id for h in found[3:6]]

@@ -1,7 +1,7 @@
 """Search over posts, lessons and playbook entries: one interface, two backends.
 
 - SQLite: an FTS5 table ``discussions_fts`` (rowid = SearchDoc id, unicode61 words without
-  diacritics, prefix indexes of 2 and 3 characters), ranked by BM25 with the title weighted 4x.
+  diacritics, prefix indexes of 2 to 5 characters), ranked by BM25 with the title weighted 4x.
   No stemming there: a stemmer rewrites the query's prefixes too ("surabay*" became
   "surabai*" and missed "Surabaya"), so words match exactly and ``word*`` matches endings.
 - PostgreSQL: a generated ``tsv`` column on ``discussions_searchdoc`` (title weight A, body
@@ -233,12 +233,15 @@ def _tsquery(parsed: ParsedQuery) -> str:
     return " & ".join(one(t) for t in parsed.terms)
 
 
-def _filters_sql(filters: Filters, alias: str, floor: int = 0) -> tuple[str, list]:
+def _filters_sql(filters: Filters, alias: str, floor: int = 0, ceiling: int | None = None) -> tuple[str, list]:
     where = [f"{alias}.visible"]
     params: list = []
     if floor > 0:
         where.append(f"{alias}.id > %s")
         params.append(floor)
+    if ceiling is not None:
+        where.append(f"{alias}.id <= %s")
+        params.append(ceiling)
     spaces = sorted(filters.space_ids)
     if filters.space_id is not None:
         spaces = [s for s in spaces if s == filters.space_id]
@@ -290,21 +293,24 @@ def _row_hit(row: tuple, title: str, snippet: str, score: float) -> Hit:
     )
 
 
-def _search_sqlite(parsed: ParsedQuery, filters: Filters, limit: int, offset: int, floor: int) -> list[Hit]:
-    where, params = _filters_sql(filters, "d", floor)
+def _search_sqlite(
+    parsed: ParsedQuery, filters: Filters, limit: int, offset: int, floor: int, ceiling: int | None
+) -> list[Hit]:
+    where, params = _filters_sql(filters, "d", floor, ceiling)
+    top = ceiling if ceiling is not None else 2**62
     expr, _ = _fts5_with_spaces(_fts5_expr(parsed), filters)
     # The newest CANDIDATES matches in the readable spaces, found inside the index alone,
     # then filtered and ranked by BM25 (lower is better); snippets for the page only.
     sql = f"""
         SELECT {_COLUMNS}, c.score, d.title, d.body FROM (
             SELECT rowid AS rid, bm25(discussions_fts, 4.0, 1.0, 0.0) AS score FROM discussions_fts
-            WHERE discussions_fts MATCH %s AND rowid > %s ORDER BY rowid DESC LIMIT {CANDIDATES}
+            WHERE discussions_fts MATCH %s AND rowid > %s AND rowid <= %s ORDER BY rowid DESC LIMIT {CANDIDATES}
         ) c JOIN discussions_searchdoc d ON d.id = c.rid
         WHERE {where}
         ORDER BY c.score, d.id DESC LIMIT %s OFFSET %s
     """  # noqa: S608 - the filters are placeholders; only constants are formatted in
     with connection.cursor() as cursor:
-        cursor.execute(sql, [expr, floor, *params, limit, offset])
+        cursor.execute(sql, [expr, floor, top, *params, limit, offset])
         rows = cursor.fetchall()
     return [_row_hit(r[:9], highlight(r[10], parsed), snippet(r[11], parsed), -r[9]) for r in rows]
 
@@ -355,8 +361,10 @@ def snippet(text: str, parsed: ParsedQuery, words: int = 24) -> str:
 HEADLINE = "StartSel=\x02, StopSel=\x03, MaxWords=30, MinWords=12, ShortWord=2, MaxFragments=2, FragmentDelimiter=…"
 
 
-def _search_postgres(parsed: ParsedQuery, filters: Filters, limit: int, offset: int, floor: int) -> list[Hit]:
-    where, params = _filters_sql(filters, "d", floor)
+def _search_postgres(
+    parsed: ParsedQuery, filters: Filters, limit: int, offset: int, floor: int, ceiling: int | None
+) -> list[Hit]:
+    where, params = _filters_sql(filters, "d", floor, ceiling)
     sql = f"""
         WITH q AS (SELECT to_tsquery('english', %s) AS query),
         cand AS (
@@ -392,22 +400,27 @@ def search(*, text: str, filters: Filters, limit: int = PAGE, offset: int = 0) -
     cannot be searched.
 
     The cost of ranking is bounded by looking in the newest documents first: the newest
-    WINDOWS[0] documents, then WINDOWS[1], then all, stopping at the first window that fills
-    the page. A common word is ranked among recent posts (fresh knowledge first) and never
-    costs a scan of every match; a rare word falls through to the whole index, where it has
-    few matches anyway. Within a window, at most CANDIDATES matches (the newest) are ranked.
+    WINDOWS[0] documents, then the next slice up to WINDOWS[1], then the rest, stopping as
+    soon as the page is full (hits of a newer slice come first, each slice ranked). A
+    common word is ranked among recent posts (fresh knowledge first) and never costs a scan
+    of every match; a rare word falls through to the whole index, where it has few matches
+    anyway. Within a slice, at most CANDIDATES matches (the newest) are ranked.
     """
     parsed = parse(text)
     limit = max(1, min(limit, 100))
     offset = max(0, min(offset, CANDIDATES))
     run = _search_sqlite if _sqlite() else _search_postgres
     newest = _newest_id()
+    wanted = limit + offset
     hits: list[Hit] = []
+    ceiling: int | None = None
+    # Disjoint slices of ids, newest first: a slice is never searched twice.
     for window in (*WINDOWS, None):
-        floor = newest - window if window is not None else 0
-        if window is not None and floor <= 0:
-            continue  # the index is smaller than this window
-        hits = run(parsed, filters, limit, offset, floor)
-        if len(hits) == limit:
+        floor = max(0, newest - window) if window is not None else 0
+        if ceiling is not None and floor >= ceiling:
+            continue
+        hits += run(parsed, filters, wanted - len(hits), 0, floor, ceiling)
+        if len(hits) >= wanted or floor == 0:
             break
-    return hits
+        ceiling = floor
+    return hits[offset : offset + limit]

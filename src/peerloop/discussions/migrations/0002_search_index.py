@@ -5,7 +5,7 @@ from django.db import migrations
 
 SQLITE_FORWARD = [
     "CREATE VIRTUAL TABLE discussions_fts USING fts5("
-    "title, body, spaces, tokenize = 'unicode61 remove_diacritics 2', prefix = '2 3')",
+    "title, body, spaces, tokenize = 'unicode61 remove_diacritics 2', prefix = '2 3 4 5')",
 ]
 SQLITE_BACKWARD = ["DROP TABLE IF EXISTS discussions_fts"]
 POSTGRES_FORWARD = [
