@@ -222,10 +222,13 @@ def _fts5_with_spaces(expr: str, filters: Filters) -> tuple[str, bool]:
     return f"{expr} AND spaces : ({' OR '.join(f's{s}' for s in spaces)})", True
 
 
-def _tsquery(parsed: ParsedQuery) -> str:
+def _tsquery(parsed: ParsedQuery, *, loose: bool = False) -> str:
+    """The tsquery text; ``loose`` drops phrase adjacency (words of a phrase only have to
+    be there), which GIN answers without re-reading each row."""
+
     def one(term: Term) -> str:
         lexemes = [f"'{w}'" for w in term.words]
-        body = " <-> ".join(lexemes)
+        body = (" & " if loose and not term.exclude else " <-> ").join(lexemes)
         if term.prefix:
             body += ":*"
         return f"!({body})" if term.exclude else f"({body})"
@@ -365,15 +368,18 @@ def _search_postgres(
     parsed: ParsedQuery, filters: Filters, limit: int, offset: int, floor: int, ceiling: int | None
 ) -> list[Hit]:
     where, params = _filters_sql(filters, "d", floor, ceiling)
+    # Candidates: the newest matches of the loose query (a phrase's words anywhere), so a
+    # phrase of two common words re-checks adjacency on at most CANDIDATES rows per slice.
     sql = f"""
-        WITH q AS (SELECT to_tsquery('english', %s) AS query),
+        WITH q AS (SELECT to_tsquery('english', %s) AS query, to_tsquery('english', %s) AS loose),
         cand AS (
             SELECT d.id, d.tsv FROM discussions_searchdoc d, q
-            WHERE d.tsv @@ q.query AND {where}
+            WHERE d.tsv @@ q.loose AND {where}
             ORDER BY d.id DESC LIMIT {CANDIDATES}
         ),
         top AS (
             SELECT cand.id, ts_rank_cd(cand.tsv, q.query) AS score FROM cand, q
+            WHERE cand.tsv @@ q.query
             ORDER BY score DESC, cand.id DESC LIMIT %s OFFSET %s
         )
         SELECT {_COLUMNS}, top.score,
@@ -383,7 +389,7 @@ def _search_postgres(
         ORDER BY top.score DESC, d.id DESC
     """  # noqa: S608 - the filters are placeholders; only constants are formatted in
     with connection.cursor() as cursor:
-        cursor.execute(sql, [_tsquery(parsed), *params, limit, offset, HEADLINE])
+        cursor.execute(sql, [_tsquery(parsed), _tsquery(parsed, loose=True), *params, limit, offset, HEADLINE])
         rows = cursor.fetchall()
     return [_row_hit(r[:9], r[10], r[11], r[9]) for r in rows]
 
