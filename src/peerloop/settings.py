@@ -42,6 +42,7 @@ INSTALLED_APPS = [
     "peerloop.programs",
     "peerloop.notifications",
     "peerloop.matching",
+    "peerloop.discussions",
     "peerloop.feedback",
     "peerloop.recognition",
     "peerloop.insights",

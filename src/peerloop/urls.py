@@ -13,6 +13,7 @@ urlpatterns = [
     path("matching/", include("peerloop.matching.urls")),
     path("recognition/", include("peerloop.recognition.urls")),
     path("feedback/", include("peerloop.feedback.urls")),
+    path("discussions/", include("peerloop.discussions.urls")),
     path("notifications/", include("peerloop.notifications.urls")),
     path("insights/", include("peerloop.insights.urls")),
     path("api/v1/", api.urls),

@@ -4,6 +4,7 @@ from ninja import NinjaAPI
 
 from peerloop.accounts.api import router as accounts_router
 from peerloop.core.api import router as core_router
+from peerloop.discussions.api import router as discussions_router
 from peerloop.feedback.api import router as feedback_router
 from peerloop.insights.api import router as insights_router
 from peerloop.matching.api import router as matching_router
@@ -27,3 +28,4 @@ def mount(api: NinjaAPI) -> None:
     api.add_router("/", insights_router)
     api.add_router("/", recognition_router)
     api.add_router("/", feedback_router)
+    api.add_router("/", discussions_router)

@@ -18,6 +18,7 @@ from django.utils import timezone
 from peerloop.accounts import services as account_services
 from peerloop.core import services as core_services
 from peerloop.core.roles import SYSTEM
+from peerloop.demo import discussions as discussions_demo
 from peerloop.demo.feedback import load as feedback_demo
 from peerloop.demo.generator import DEMO_PASSWORD, DemoOrg, generate
 from peerloop.demo.matching import demo_matching
@@ -93,6 +94,7 @@ def demo_load(
         _stage(report, "programs", lambda: _programs(org, report, person_ids, space_ids, now.date()))
         _stage(report, "interactions", lambda: _interactions(org, report, person_ids, space_ids, now, progress))
         _stage(report, "matching", lambda: demo_matching(seed=seed))
+        _stage(report, "discussions", lambda: discussions_demo.load(space_ids=space_ids))
         _stage(report, "feedback", lambda: feedback_demo(seed, person_ids, space_ids, now))
         _stage(report, "recognition", lambda: recognition_load(org=org, person_ids=person_ids, now=now))
     report.seconds["total"] = time.perf_counter() - started

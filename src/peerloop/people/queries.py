@@ -259,3 +259,10 @@ def role_family_list() -> list[str]:
     return list(
         Person.objects.exclude(role_family="").order_by("role_family").values_list("role_family", flat=True).distinct()
     )
+
+
+def person_for_handle(*, handle: str) -> Person | None:
+    """The one active person whose email starts with ``handle@`` (a mention's handle), or
+    None when nobody or several people have it."""
+    found = list(Person.objects.filter(active=True, email__istartswith=f"{handle}@")[:2])
+    return found[0] if len(found) == 1 else None

@@ -195,7 +195,7 @@ class Reaction(models.Model):
     at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
-        constraints = [models.UniqueConstraint(fields=["kudos", "person", "emoji"], name="reaction_once")]
+        constraints = [models.UniqueConstraint(fields=["kudos", "person", "emoji"], name="kudos_reaction_once")]
 
     def __str__(self) -> str:
         return f"{self.emoji} by {self.person_id} on {self.kudos_id}"

@@ -600,7 +600,7 @@ class Migration(migrations.Migration):
         ),
         migrations.AddConstraint(
             model_name="reaction",
-            constraint=models.UniqueConstraint(fields=("kudos", "person", "emoji"), name="reaction_once"),
+            constraint=models.UniqueConstraint(fields=("kudos", "person", "emoji"), name="kudos_reaction_once"),
         ),
         migrations.AddIndex(
             model_name="redemption",

@@ -1,0 +1,7 @@
+from django.apps import AppConfig
+
+
+class DiscussionsConfig(AppConfig):
+    name = "peerloop.discussions"
+    label = "discussions"
+    verbose_name = "Peer discussions and knowledge"
