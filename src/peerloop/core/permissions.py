@@ -65,6 +65,16 @@ def require_admin(actor: Actor) -> None:
     require(actor.is_admin)
 
 
+def require_person(actor: Actor, *, write: bool = False) -> int:
+    """An employee with a directory entry; returns their person id (others: 404)."""
+    require_internal(actor)
+    if actor.person_id is None:
+        raise NotFound()
+    if write:
+        require_write(actor)
+    return actor.person_id
+
+
 def require_write(actor: Actor) -> None:
     """A read-only API token cannot write."""
     require(actor.can_write, message="This token is read-only.")

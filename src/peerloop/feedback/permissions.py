@@ -9,7 +9,14 @@
 - The inbound webhook is anonymous, authenticated by its HMAC signature only.
 """
 
-from peerloop.core.permissions import NotFound, require, require_authenticated, require_internal, require_write
+from peerloop.core.permissions import (
+    NotFound,
+    require,
+    require_authenticated,
+    require_internal,
+    require_person,
+    require_write,
+)
 from peerloop.core.roles import SYSTEM, Actor
 from peerloop.feedback.models import FeedbackItem, Lesson, Survey
 
@@ -27,14 +34,8 @@ def require_run_loop(actor: Actor, *, write: bool = False) -> None:
         require_write(actor)
 
 
-def require_member(actor: Actor, *, write: bool = False) -> int:
-    """An employee with a directory entry; returns their person id."""
-    require_internal(actor)
-    if actor.person_id is None:
-        raise NotFound()
-    if write:
-        require_write(actor)
-    return actor.person_id
+# An employee with a directory entry; returns their person id (others: 404).
+require_member = require_person
 
 
 def can_see_item(actor: Actor, item: FeedbackItem) -> bool:

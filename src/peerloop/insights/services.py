@@ -129,10 +129,12 @@ def _rows(loaded: Loaded, names: Iterable[str]) -> np.ndarray:
 
 def _groups(values: np.ndarray, active: np.ndarray) -> tuple[np.ndarray, list[int], np.ndarray]:
     """Dense codes 0..k-1 of the ids in ``values`` (-1 stays -1), the ids, and active people per code."""
-    ids = sorted({int(v) for v in values if v >= 0})
-    code = np.where(values >= 0, np.searchsorted(np.array(ids, dtype=np.int64), values), -1) if ids else values * 0 - 1
-    sizes = np.bincount(code[(code >= 0) & active], minlength=len(ids))
-    return code, ids, sizes
+    known = values >= 0
+    ids, inverse = np.unique(values[known], return_inverse=True)
+    code = np.full(len(values), -1, dtype=np.int64)
+    code[known] = inverse
+    sizes = np.bincount(code[known & active], minlength=len(ids))
+    return code, ids.tolist(), sizes
 
 
 def _matrix_json(matrix: np.ndarray, sizes: np.ndarray, ids: list[int], names: dict[int, str]) -> dict:
@@ -158,7 +160,7 @@ def _monthly(loaded: Loaded, classes: np.ndarray, start: int, months: int) -> di
     return out
 
 
-def _unit_map(loaded: Loaded, unit_code: np.ndarray, ids: list[int], sizes: np.ndarray, matrix: np.ndarray) -> dict:
+def _unit_map(loaded: Loaded, ids: list[int], sizes: np.ndarray, matrix: np.ndarray) -> dict:
     """Nodes (units of at least the floor, the largest MAP_UNITS) sized by people, edges by the
     interactions between them, colored by the community the units form, laid out server-side."""
     eligible = np.flatnonzero(~impact.below_floor(sizes))
@@ -278,7 +280,7 @@ def _compute(loaded: Loaded, start: int, months: int) -> tuple[dict, list[list[f
         "communities_vs_units": graph.agreement(membership[loaded.active], unit_code[loaded.active]),
         "unit_matrix": _matrix_json(unit_matrix, unit_sizes, unit_ids, loaded.unit_names),
         "region_matrix": _matrix_json(region_matrix, region_sizes, region_ids, loaded.region_names),
-        "unit_map": _unit_map(loaded, unit_code, unit_ids, unit_sizes, unit_matrix),
+        "unit_map": _unit_map(loaded, unit_ids, unit_sizes, unit_matrix),
         "lessons": _lessons(loaded),
         "feedback_loop": _loop(loaded),
         "funnel": _funnel(loaded),

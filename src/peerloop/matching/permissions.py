@@ -5,7 +5,7 @@ its health. Employees see and follow up only their own matches, set their own
 preferences, find peers and ask for intros. Guests reach nothing here (404).
 """
 
-from peerloop.core.permissions import NotFound, require, require_internal, require_write
+from peerloop.core.permissions import require, require_internal, require_person, require_write
 from peerloop.core.roles import Actor
 from peerloop.programs.models import Program
 
@@ -24,11 +24,5 @@ def require_run(actor: Actor, program: Program, *, write: bool = False) -> None:
         require_write(actor)
 
 
-def require_member(actor: Actor, *, write: bool = False) -> int:
-    """An employee with a directory entry; returns their person id."""
-    require_internal(actor)
-    if actor.person_id is None:
-        raise NotFound()
-    if write:
-        require_write(actor)
-    return actor.person_id
+# An employee with a directory entry; returns their person id (others: 404).
+require_member = require_person

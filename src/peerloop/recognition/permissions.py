@@ -6,18 +6,11 @@ leaderboards, the catalog, and redeem. A redemption's approver is the requester'
 flags; admins and leaders read the insight hook. Guests reach nothing here (404).
 """
 
-from peerloop.core.permissions import NotFound, require, require_admin, require_internal, require_write
+from peerloop.core.permissions import require, require_admin, require_internal, require_person, require_write
 from peerloop.core.roles import SYSTEM, Actor, SiteRole
 
-
-def require_member(actor: Actor, *, write: bool = False) -> int:
-    """An employee with a directory entry; returns their person id."""
-    require_internal(actor)
-    if actor.person_id is None:
-        raise NotFound()
-    if write:
-        require_write(actor)
-    return actor.person_id
+# An employee with a directory entry; returns their person id (others: 404).
+require_member = require_person
 
 
 def require_manage(actor: Actor, *, write: bool = False) -> None:
