@@ -23,6 +23,7 @@ from peerloop.demo.feedback import load as feedback_demo
 from peerloop.demo.generator import DEMO_PASSWORD, DemoOrg, generate
 from peerloop.demo.matching import demo_matching
 from peerloop.demo.recognition import recognition_load
+from peerloop.insights import services as insights_services
 from peerloop.people import queries as people_queries
 from peerloop.people import services as people_services
 from peerloop.programs import services as program_services
@@ -97,6 +98,8 @@ def demo_load(
         _stage(report, "discussions", lambda: discussions_demo.load(space_ids=space_ids))
         _stage(report, "feedback", lambda: feedback_demo(seed, person_ids, space_ids, now))
         _stage(report, "recognition", lambda: recognition_load(org=org, person_ids=person_ids, now=now))
+        # After every module recorded its activity (stamped at load time, after ``now``).
+        _stage(report, "insights", lambda: insights_services.snapshot_refresh(actor=SYSTEM))
     report.seconds["total"] = time.perf_counter() - started
     return report
 
