@@ -2,7 +2,7 @@
 the time from posting a reply to finding it, and the server time of a 200-post thread page.
 
 Usage: .venv/bin/python bench/bench_search.py --backend sqlite|postgres [--posts 100000] [--queries 300]
-       [--runs 3] [--keep]
+       [--runs 3] [--reuse]
 
 Posts: words drawn from the real word frequencies of the Stack Exchange dba and physics
 questions under /work/shared/data/stackexchange (CC BY-SA 4.0, see its README), 20-160
@@ -111,7 +111,7 @@ def setup_django(backend: str, keep: bool) -> str:
     else:
         import psycopg
 
-        name = "discussions_bench"
+        name = os.environ.get("BENCH_DB", "bench_discuss")
         with psycopg.connect("postgresql://root@127.0.0.1:5432/postgres", autocommit=True) as conn:
             if not keep:
                 conn.execute(f"DROP DATABASE IF EXISTS {name}")
@@ -276,7 +276,9 @@ def main() -> None:
     parser.add_argument("--queries", type=int, default=300)
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--seed", type=int, default=11)
-    parser.add_argument("--keep", action="store_true", help="reuse the loaded database of an earlier run")
+    parser.add_argument(
+        "--keep", "--reuse", dest="keep", action="store_true", help="reuse the loaded database of an earlier run"
+    )
     args = parser.parse_args()
     url = setup_django(args.backend, args.keep)
     from peerloop.discussions import search

@@ -6,12 +6,13 @@ it get a 404."""
 
 from datetime import timedelta
 
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 from django.utils import timezone
 
 from peerloop.discussions import services
 from tests.discussions.helpers import actor, community, peer, question
-from tests.matrix import EVERYONE_LOGGED_IN, INTERNAL, Case
+from tests.matrix import EVERYONE_LOGGED_IN, INTERNAL, OWNERS, Case
 
 WRITERS = frozenset({"member", "leader", "admin"})  # the community's members and admins
 MODERATORS = frozenset({"member", "admin"})  # its host and admins
@@ -290,6 +291,16 @@ CASES = [
         ok=(201,),
     ),
     Case(
+        route="POST /api/v1/discussions/posts/{post_id}/attachments",
+        method="POST",
+        url=lambda w: f"/api/v1/discussions/posts/{answer(w)}/attachments",
+        data=lambda w: {"files": SimpleUploadedFile("notes.txt", b"Seat prices by region", "text/plain")},
+        multipart=True,
+        allowed=MODERATORS,
+        ok=(201,),
+        note="the answer is a peer's: its space's host and admins may attach to it",
+    ),
+    Case(
         route="POST /api/v1/discussions/posts/{post_id}/accept",
         method="POST",
         url=lambda w: f"/api/v1/discussions/posts/{answer(w)}/accept",
@@ -321,6 +332,23 @@ CASES = [
         url=lambda w: (playbook(w), "/api/v1/discussions/playbooks")[1],
         allowed=EVERYONE_LOGGED_IN,
         ok=(200,),
+    ),
+    Case(
+        route="POST /api/v1/discussions/playbooks",
+        method="POST",
+        url=lambda w: "/api/v1/discussions/playbooks",
+        data=lambda w: {"space_id": space(w), "title": "API rules"},
+        allowed=MODERATORS,
+        ok=(201,),
+    ),
+    Case(
+        route="POST /api/v1/discussions/playbooks",
+        method="POST",
+        url=lambda w: "/api/v1/discussions/playbooks",
+        data=lambda w: {"program_id": w.program.pk, "title": "Program rules"},
+        allowed=OWNERS,
+        ok=(201,),
+        note="a program's playbook: its owner and admins",
     ),
     Case(
         route="GET /api/v1/discussions/playbooks/{playbook_id}",
@@ -356,5 +384,13 @@ CASES = [
         url=lambda w: (session(w), "/api/v1/discussions/sessions")[1],
         allowed=EVERYONE_LOGGED_IN,
         ok=(200,),
+    ),
+    Case(
+        route="POST /api/v1/discussions/sessions",
+        method="POST",
+        url=lambda w: "/api/v1/discussions/sessions",
+        data=lambda w: {"space_id": space(w), "title": "API session", "starts_at": "2030-01-10T10:00:00+00:00"},
+        allowed=MODERATORS,
+        ok=(201,),
     ),
 ]

@@ -1,5 +1,6 @@
 """Pages and API of discussions: what they show, bad input, pinned query counts."""
 
+from datetime import UTC, datetime
 from html.parser import HTMLParser
 
 from django.core.files.uploadedfile import SimpleUploadedFile
@@ -7,8 +8,9 @@ from django.urls import reverse
 import pytest
 
 from peerloop.discussions import services
-from peerloop.discussions.models import Post, Thread
+from peerloop.discussions.models import PeerSession, Post, Thread
 from tests.discussions.helpers import actor, community, peer, question
+from tests.discussions.matrix import PNG
 
 XSS = [
     "<script>window.__xss=1</script>",
@@ -170,3 +172,92 @@ def test_thread_page_and_api_lists_have_pinned_query_counts(world, client_as, dj
     with django_assert_max_num_queries(12):
         client.get("/api/v1/discussions/search", {"q": "p"})
     assert Post.objects.count() == 81
+
+
+def test_api_attachments_are_checked_by_content_and_all_or_nothing(world, client_as):
+    leader = client_as("leader")
+    thread = question(world)
+    post_id = thread.posts.get(opening=True).pk
+    url = f"/api/v1/discussions/posts/{post_id}/attachments"
+    good = SimpleUploadedFile("plan.txt", b"Seat prices by region", content_type="text/plain")
+    disguised = SimpleUploadedFile("report.pdf", b"MZ" + b"\0" * 100, content_type="application/pdf")
+    refused = leader.post(url, {"files": [good, disguised]})
+    assert refused.status_code == 415 and refused["Content-Type"].startswith("application/problem+json")
+    assert "report" in refused.json()["detail"]
+    assert not Post.objects.get(pk=post_id).attachments.exists()
+    png = SimpleUploadedFile("chart.png", PNG, content_type="image/png")
+    text = SimpleUploadedFile("plan.txt", b"Seat prices by region", content_type="text/plain")
+    added = leader.post(url, {"files": [png, text]})
+    assert added.status_code == 201
+    body = added.json()
+    assert [(a["name"], a["content_type"], a["is_image"], a["post_id"]) for a in body] == [
+        ("chart.png", "image/png", True, post_id),
+        ("plan.txt", "text/plain", False, post_id),
+    ]
+    assert leader.get(body[1]["url"]).getvalue() == b"Seat prices by region"
+    more = [SimpleUploadedFile(f"n{i}.txt", b"note", content_type="text/plain") for i in range(4)]
+    too_many = leader.post(url, {"files": more})
+    assert too_many.status_code == 422
+    assert "At most 5 files per post; this one has 2" in too_many.json()["errors"][0]["msg"]
+    assert Post.objects.get(pk=post_id).attachments.count() == 2
+    # Someone else's post: a member of the space who is not its host may not attach to it.
+    other = peer(world)
+    from django.test import Client
+
+    peer_client = Client()
+    peer_client.force_login(other.user)
+    note = SimpleUploadedFile("n.txt", b"note", content_type="text/plain")
+    assert peer_client.post(url, {"files": [note]}).status_code == 403
+
+
+def test_api_creates_playbooks_of_spaces_and_programs_and_sessions(world, client_as):
+    host = client_as("member")
+    created = host.post(
+        "/api/v1/discussions/playbooks",
+        {"space_id": community(world).pk, "title": "Pricing rules", "revalidate_days": 90, "role": "admin"},
+        content_type="application/json",
+    )
+    assert created.status_code == 201
+    assert {k: created.json()[k] for k in ("title", "space_id", "program_id", "revalidate_days")} == {
+        "title": "Pricing rules",
+        "space_id": community(world).pk,
+        "program_id": None,
+        "revalidate_days": 90,
+    }
+    both = host.post(
+        "/api/v1/discussions/playbooks",
+        {"space_id": community(world).pk, "program_id": world.program.pk, "title": "Both"},
+        content_type="application/json",
+    )
+    assert both.status_code == 422 and "one space or one program" in str(both.json()["errors"])
+    assert host.post(
+        "/api/v1/discussions/playbooks",
+        {"program_id": world.program.pk, "title": "Not mine"},
+        content_type="application/json",
+    ).status_code in (403, 404)
+    owner = client_as("program_owner").post(
+        "/api/v1/discussions/playbooks",
+        {"program_id": world.program.pk, "title": "Program rules"},
+        content_type="application/json",
+    )
+    assert owner.status_code == 201 and owner.json()["program_id"] == world.program.pk
+    session = host.post(
+        "/api/v1/discussions/sessions",
+        {
+            "space_id": community(world).pk,
+            "title": "Pricing circle",
+            "starts_at": "2030-01-10T10:00:00+01:00",
+            "repeat_days": 14,
+        },
+        content_type="application/json",
+    )
+    assert session.status_code == 201
+    planned = PeerSession.objects.get(pk=session.json()["id"])
+    assert planned.starts_at == datetime(2030, 1, 10, 9, 0, tzinfo=UTC) and planned.repeat_days == 14
+    assert [item["kind"] for item in session.json()["agenda"]] == [item["kind"] for item in planned.agenda]
+    naive = host.post(
+        "/api/v1/discussions/sessions",
+        {"space_id": community(world).pk, "title": "No zone", "starts_at": "2030-01-10T10:00:00", "repeat_days": 3},
+        content_type="application/json",
+    )
+    assert naive.status_code == 422

@@ -9,8 +9,9 @@ for a proposal whose entry changed, 413/415 for refused files).
 from datetime import datetime
 from typing import Any
 
+from django.core.exceptions import ValidationError
 from django.http import HttpRequest
-from ninja import Field, Query, Router, Schema, Status
+from ninja import Field, File, Query, Router, Schema, Status, UploadedFile
 from ninja.errors import HttpError
 from ninja.pagination import LimitOffsetPagination, paginate
 
@@ -161,6 +162,32 @@ class DiscussionVoteIn(Schema):
     comment: str = Field("", max_length=500)
 
 
+class DiscussionPlaybookIn(Schema):
+    title: str = Field(..., max_length=200)
+    space_id: int | None = Field(None, description="The space it belongs to (its hosts create it); or give program_id")
+    program_id: int | None = Field(None, description="The program it belongs to (its owner, admins create it)")
+    description: str = Field("", max_length=5000)
+    revalidate_days: int = Field(180, ge=1, le=3650, description="Entries are due for re-validation after this")
+
+
+class DiscussionSessionIn(Schema):
+    space_id: int
+    title: str = Field(..., max_length=200)
+    starts_at: datetime = Field(..., description="With its time zone")
+    duration_minutes: int = Field(45, ge=10, le=480)
+    repeat_days: int = Field(0, description="0 (once), 7, 14 or 28")
+
+
+class DiscussionAttachmentOut(Schema):
+    id: int
+    post_id: int
+    name: str
+    content_type: str
+    size: int
+    is_image: bool
+    url: str
+
+
 class DiscussionSessionOut(Schema):
     id: int
     space_id: int
@@ -235,6 +262,39 @@ def post_create(request: HttpRequest, thread_id: int, payload: DiscussionPostIn)
     return Status(201, services.post_create(actor=actor, thread_id=thread_id, body=payload.body))
 
 
+@router.post(
+    "/discussions/posts/{post_id}/attachments",
+    response={201: list[DiscussionAttachmentOut]},
+    summary="Attach files to a post (multipart, field files; 413 over 10 MiB, 415 for a refused type)",
+)
+def attachments_add(request: HttpRequest, post_id: int, files: File[list[UploadedFile]]) -> Status[Any]:
+    actor = _actor(request)
+    sent = files[: services.threads.MAX_FILES + 1]  # one more than allowed: the service names the limit
+    uploads = [services.Upload(name=f.name or "file", content=f.read()) for f in sent]
+    try:
+        added = services.attachment_add(actor=actor, post_id=post_id, files=uploads)
+    except ValidationError as exc:
+        status = getattr(exc, "status", 422)  # a refused file says 413 (size) or 415 (type)
+        if status == 422:
+            raise
+        raise HttpError(status, " ".join(exc.messages)) from exc
+    return Status(
+        201,
+        [
+            {
+                "id": a.pk,
+                "post_id": a.post_id,
+                "name": a.name,
+                "content_type": a.content_type,
+                "size": a.size,
+                "is_image": a.is_image,
+                "url": f"/discussions/files/{a.pk}/",
+            }
+            for a in added
+        ],
+    )
+
+
 @router.post("/discussions/posts/{post_id}/accept", response=DiscussionThreadOut, summary="Accept an answer")
 def answer_accept(request: HttpRequest, post_id: int) -> dict[str, Any]:
     return _thread_out(services.answer_accept(actor=_actor(request), post_id=post_id))
@@ -286,6 +346,19 @@ def playbooks_list(request: HttpRequest):  # type: ignore[no-untyped-def]
     return queries.playbook_list(actor=actor, space_ids=permissions.readable_space_ids(actor))
 
 
+@router.post("/discussions/playbooks", response={201: DiscussionPlaybookOut}, summary="Create a playbook")
+def playbook_create(request: HttpRequest, payload: DiscussionPlaybookIn) -> Status[Any]:
+    playbook = services.playbook_create(
+        actor=_actor(request),
+        title=payload.title,
+        space_id=payload.space_id,
+        program_id=payload.program_id,
+        description=payload.description,
+        revalidate_days=payload.revalidate_days,
+    )
+    return Status(201, playbook)
+
+
 @router.get("/discussions/playbooks/{playbook_id}", response=DiscussionPlaybookDetailOut, summary="A playbook")
 def playbook_get(request: HttpRequest, playbook_id: int) -> dict[str, Any]:
     actor = _actor(request)
@@ -335,3 +408,16 @@ def sessions_list(request: HttpRequest):  # type: ignore[no-untyped-def]
     actor = _actor(request)
     require_authenticated(actor)
     return queries.session_list(space_ids=permissions.readable_space_ids(actor))
+
+
+@router.post("/discussions/sessions", response={201: DiscussionSessionOut}, summary="Plan a peer session")
+def session_create(request: HttpRequest, payload: DiscussionSessionIn) -> Status[Any]:
+    session = services.session_create(
+        actor=_actor(request),
+        space_id=payload.space_id,
+        title=payload.title,
+        starts_at=payload.starts_at,
+        duration_minutes=payload.duration_minutes,
+        repeat_days=payload.repeat_days,
+    )
+    return Status(201, session)

@@ -458,6 +458,29 @@ def thread_delete_for_space(*, space_id: int) -> int:
     return deleted
 
 
+def attachment_add(*, actor: Actor, post_id: int, files: Sequence[Upload]) -> list[Attachment]:
+    """Attach files to a post whoever may edit it may attach to (its author while the
+    thread is open, the space's hosts). Every file is checked first: one refused file
+    attaches none (a clear 413/415/422); a post carries at most MAX_FILES files."""
+    permissions.require_person(actor)
+    post = post_or_404(post_id)
+    permissions.require_post_edit(actor, post)
+    if not files:
+        raise ValidationError({"files": "Attach at least one file."})
+    with transaction.atomic():
+        post = Post.objects.select_for_update().get(pk=post.pk)
+        present = post.attachments.count()
+        if present + len(files) > MAX_FILES:
+            raise ValidationError(
+                {"files": f"At most {MAX_FILES} files per post; this one has {present}, {len(files)} more were sent."}
+            )
+        checked = _check_uploads(files)
+        before = set(post.attachments.values_list("pk", flat=True))
+        _save_attachments(post, checked)
+        added = list(post.attachments.exclude(pk__in=before).order_by("id"))
+    return added
+
+
 def attachment_get(*, actor: Actor, attachment_id: int) -> Attachment:
     attachment = Attachment.objects.select_related("post__thread__space").filter(pk=attachment_id).first()
     if attachment is None:
