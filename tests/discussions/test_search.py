@@ -4,6 +4,7 @@ Runs on the test database's backend (SQLite FTS5 or PostgreSQL full-text)."""
 import contextlib
 from datetime import timedelta
 
+from django.db import connection
 from django.utils import timezone
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -128,6 +129,7 @@ def test_any_text_is_a_result_or_a_search_error(db, text):
 
 
 def test_slices_of_newest_documents_are_searched_once_newest_first(world, monkeypatch):
+    monkeypatch.setattr(search, "RECENT", 1)  # PostgreSQL: the newest one read row by row, then the GIN slices
     monkeypatch.setattr(search, "WINDOWS", (2, 4))
     threads = [question(world, title=f"Walrus {i}", body="walrus") for i in range(7)]
     found = hits(world, world.leader, "walrus")
@@ -137,3 +139,22 @@ def test_slices_of_newest_documents_are_searched_once_newest_first(world, monkey
     readable = permissions.readable_space_ids(actor(world.leader))
     page = search.search(text="walrus", filters=Filters(space_ids=readable), limit=3, offset=3)
     assert [h.doc_id for h in page] == [h.doc_id for h in found[3:6]]
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="PostgreSQL's statistics of the tsvector column")
+def test_a_phrase_of_common_words_is_answered_from_the_newest_documents(world, monkeypatch):
+    monkeypatch.setattr(search, "RECENT", 1)
+    monkeypatch.setattr(search, "WINDOWS", (3, 5))
+    threads = [question(world, title=f"Walrus tusk {i}", body="The walrus tusk grows.") for i in range(8)]
+    apart = question(world, title="Tusk of a walrus", body="Not adjacent in this order: tusk then walrus.")
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE discussions_searchdoc")
+    search._stats.clear()
+    every = {t.pk for t in threads}
+    assert {h.thread_id for h in hits(world, world.leader, '"walrus tusk"')} == every
+    # Common by the statistics: only the newest RECENT + WINDOWS[0] documents are searched.
+    monkeypatch.setattr(search, "PHRASE_OLDER_MAX", 0)
+    newest = {h.thread_id for h in hits(world, world.leader, '"walrus tusk"')}
+    assert newest and newest < every
+    assert {h.thread_id for h in hits(world, world.leader, "walrus")} == every | {apart.pk}
+    search._stats.clear()

@@ -22,9 +22,10 @@ from dataclasses import dataclass, field
 from datetime import datetime
 import html
 import re
+import time
 import unicodedata
 
-from django.db import connection
+from django.db import connection, transaction
 
 from peerloop.discussions.models import SearchDoc, Thread
 
@@ -32,6 +33,12 @@ MAX_QUERY = 1000
 MAX_TERMS = 12
 CANDIDATES = 2000
 WINDOWS = (50_000, 400_000)
+# PostgreSQL first reads the newest RECENT documents one by one (no GIN), see _search_postgres.
+RECENT = 5_000
+# A phrase whose words are together in more older documents than this (estimated from the
+# database's statistics) is answered from the newest WINDOWS[0] documents only, see search().
+PHRASE_OLDER_MAX = 2_000
+STATS_SECONDS = 600
 PAGE = 20
 START, STOP = "\x02", "\x03"
 _WORD = re.compile(r"\w+", re.UNICODE)
@@ -236,7 +243,12 @@ def _tsquery(parsed: ParsedQuery, *, loose: bool = False) -> str:
     return " & ".join(one(t) for t in parsed.terms)
 
 
-def _filters_sql(filters: Filters, alias: str, floor: int = 0, ceiling: int | None = None) -> tuple[str, list]:
+def _filters_sql(
+    filters: Filters, alias: str, floor: int = 0, ceiling: int | None = None, *, space_index: bool = True
+) -> tuple[str, list]:
+    """The WHERE clause of ``filters``; without ``space_index`` the space test is written so
+    that no index serves it (PostgreSQL's planner, blind to how common the words are,
+    otherwise ANDs a bitmap of every document of the readable spaces with the GIN's)."""
     where = [f"{alias}.visible"]
     params: list = []
     if floor > 0:
@@ -250,7 +262,8 @@ def _filters_sql(filters: Filters, alias: str, floor: int = 0, ceiling: int | No
         spaces = [s for s in spaces if s == filters.space_id]
     if not spaces:
         return "1 = 0", []
-    where.append(f"{alias}.space_id IN ({','.join(['%s'] * len(spaces))})")
+    column = f"{alias}.space_id" if space_index else f"({alias}.space_id + 0)"
+    where.append(f"{column} IN ({','.join(['%s'] * len(spaces))})")
     params.extend(spaces)
     if filters.kind == "entry":
         where.append(f"{alias}.kind = 'entry'")
@@ -365,18 +378,36 @@ HEADLINE = "StartSel=\x02, StopSel=\x03, MaxWords=30, MinWords=12, ShortWord=2, 
 
 
 def _search_postgres(
-    parsed: ParsedQuery, filters: Filters, limit: int, offset: int, floor: int, ceiling: int | None
+    parsed: ParsedQuery,
+    filters: Filters,
+    limit: int,
+    offset: int,
+    floor: int,
+    ceiling: int | None,
+    recent: bool = False,
 ) -> list[Hit]:
-    where, params = _filters_sql(filters, "d", floor, ceiling)
-    # Candidates: the newest matches of the loose query (a phrase's words anywhere), so a
-    # phrase of two common words re-checks adjacency on at most CANDIDATES rows per slice.
-    sql = f"""
-        WITH q AS (SELECT to_tsquery('english', %s) AS query, to_tsquery('english', %s) AS loose),
-        cand AS (
+    where, params = _filters_sql(filters, "d", floor, ceiling, space_index=False)
+    if recent:
+        # The newest RECENT documents are read in id order and matched one by one, without
+        # the GIN index: a common word's (or prefix's) posting list of hundreds of thousands
+        # of entries is never merged for a page that the newest posts fill. OFFSET 0 keeps
+        # the match out of the subquery, so the planner cannot take the GIN index for it.
+        cand_sql = f"""
+            SELECT r.id, r.tsv FROM (
+                SELECT d.id, d.tsv FROM discussions_searchdoc d WHERE {where} OFFSET 0
+            ) r, q WHERE r.tsv @@ q.query
+        """  # noqa: S608
+    else:
+        # Candidates: the newest matches of the loose query (a phrase's words anywhere), so a
+        # phrase of two common words re-checks adjacency on at most CANDIDATES rows per slice.
+        cand_sql = f"""
             SELECT d.id, d.tsv FROM discussions_searchdoc d, q
             WHERE d.tsv @@ q.loose AND {where}
             ORDER BY d.id DESC LIMIT {CANDIDATES}
-        ),
+        """  # noqa: S608
+    sql = f"""
+        WITH q AS (SELECT to_tsquery('english', %s) AS query, to_tsquery('english', %s) AS loose),
+        cand AS ({cand_sql}),
         top AS (
             SELECT cand.id, ts_rank_cd(cand.tsv, q.query) AS score FROM cand, q
             WHERE cand.tsv @@ q.query
@@ -388,10 +419,59 @@ def _search_postgres(
         FROM top JOIN discussions_searchdoc d ON d.id = top.id, q
         ORDER BY top.score DESC, d.id DESC
     """  # noqa: S608 - the filters are placeholders; only constants are formatted in
-    with connection.cursor() as cursor:
+    with transaction.atomic(), connection.cursor() as cursor:
+        # A loose match of two common words in an older slice is a bitmap of 100,000s of
+        # rows: with the default 4 MB it turns lossy and every row of those pages is re-read.
+        cursor.execute("SET LOCAL work_mem = '32MB'")
         cursor.execute(sql, [_tsquery(parsed), _tsquery(parsed, loose=True), *params, limit, offset, HEADLINE])
         rows = cursor.fetchall()
     return [_row_hit(r[:9], r[10], r[11], r[9]) for r in rows]
+
+
+_stats: list[tuple[float, dict[str, float], float]] = []  # (when read, frequencies, floor)
+
+
+def _lexeme_frequencies() -> tuple[dict[str, float], float]:
+    """The share of documents holding each of the most common lexemes (what ANALYZE keeps
+    of the tsvector column), and a bound for every other lexeme; cached for STATS_SECONDS."""
+    now = time.monotonic()
+    if _stats and now - _stats[0][0] < STATS_SECONDS:
+        return _stats[0][1], _stats[0][2]
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT most_common_elems::text::text[], most_common_elem_freqs FROM pg_stats "
+            "WHERE tablename = 'discussions_searchdoc' AND attname = 'tsv'"
+        )
+        row = cursor.fetchone()
+    freqs: dict[str, float] = {}
+    floor = 0.0
+    if row and row[0]:
+        lexemes, values = row[0], row[1]
+        freqs = {lexeme: float(f) for lexeme, f in zip(lexemes, values, strict=False)}
+        floor = float(values[len(lexemes)])  # after the lexemes' frequencies: the lowest, the highest
+    _stats[:] = [(now, freqs, floor)]
+    return freqs, floor
+
+
+def _phrase_too_common(parsed: ParsedQuery, documents: int) -> bool:
+    """Whether a query with a phrase matches its words (adjacent or not) in more than
+    PHRASE_OLDER_MAX documents, by the statistics (words taken as independent)."""
+    if not any(len(t.words) > 1 for t in parsed.positive):
+        return False
+    words = [w for t in parsed.positive if not t.prefix for w in t.words]
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT w, array(SELECT lexeme FROM unnest(to_tsvector('english', w))) FROM unnest(%s::text[]) w", [words]
+        )
+        stems = cursor.fetchall()
+    freqs, floor = _lexeme_frequencies()
+    if not freqs:  # no statistics yet: nothing says the phrase is common
+        return False
+    share = 1.0
+    for _word, lexemes in stems:
+        for lexeme in lexemes:  # a stop word has none and does not narrow the match
+            share *= freqs.get(lexeme, floor)
+    return share * documents > PHRASE_OLDER_MAX
 
 
 def _newest_id() -> int:
@@ -415,17 +495,26 @@ def search(*, text: str, filters: Filters, limit: int = PAGE, offset: int = 0) -
     parsed = parse(text)
     limit = max(1, min(limit, 100))
     offset = max(0, min(offset, CANDIDATES))
-    run = _search_sqlite if _sqlite() else _search_postgres
+    sqlite = _sqlite()
     newest = _newest_id()
     wanted = limit + offset
     hits: list[Hit] = []
     ceiling: int | None = None
+    windows: tuple[int | None, ...] = (*WINDOWS, None) if sqlite else (RECENT, *WINDOWS, None)
+    if not sqlite and _phrase_too_common(parsed, newest):
+        # Adjacency is checked on each candidate's row, and a phrase of two common words
+        # has tens of thousands of candidates in the older slices: it is answered from the
+        # newest documents, where it is cheap, instead of costing a second or more.
+        windows = (RECENT, WINDOWS[0])
     # Disjoint slices of ids, newest first: a slice is never searched twice.
-    for window in (*WINDOWS, None):
+    for window in windows:
         floor = max(0, newest - window) if window is not None else 0
         if ceiling is not None and floor >= ceiling:
             continue
-        hits += run(parsed, filters, wanted - len(hits), 0, floor, ceiling)
+        if sqlite:
+            hits += _search_sqlite(parsed, filters, wanted - len(hits), 0, floor, ceiling)
+        else:
+            hits += _search_postgres(parsed, filters, wanted - len(hits), 0, floor, ceiling, recent=window == RECENT)
         if len(hits) >= wanted or floor == 0:
             break
         ceiling = floor
