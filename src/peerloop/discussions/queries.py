@@ -21,6 +21,7 @@ from peerloop.discussions.models import (
     Playbook,
     PlaybookEntry,
     Post,
+    PostRevision,
     Proposal,
     Reaction,
     Thread,
@@ -68,24 +69,37 @@ def thread_list(
 
 
 def post_list(*, thread: Thread, include_hidden: bool = False) -> list[Post]:
-    """The posts of a thread in order, with authors, attachments and reaction counts."""
+    """The posts of a thread in order, with authors (name and unit only), their attachments
+    (``files``), revision counts and reaction counts: four queries whatever the number of posts."""
     qs = Post.objects.filter(thread=thread)
     if not include_hidden:
         qs = qs.filter(hidden=False)
     posts: list[Post] = list(
         qs.select_related("author", "author__unit")
-        .prefetch_related(Prefetch("attachments", queryset=Attachment.objects.order_by("id")))
-        .annotate(revision_count=Count("revisions", distinct=True))
+        .only(*POST_FIELDS, "author__name", "author__unit__name")
         .order_by("created_at", "id")
     )
+    ids = [p.pk for p in posts]
+    files: dict[int, list[Attachment]] = {}
+    for attachment in Attachment.objects.filter(post_id__in=ids).order_by("id"):
+        files.setdefault(attachment.post_id, []).append(attachment)
+    edited = [p.pk for p in posts if p.edited_at is not None]
+    revisions = dict(
+        PostRevision.objects.filter(post_id__in=edited).values_list("post_id").annotate(n=Count("id")).order_by()
+        if edited
+        else []
+    )
     counts: dict[int, dict[str, int]] = {}
-    for row in (
-        Reaction.objects.filter(post__in=[p.pk for p in posts]).values("post_id", "kind").annotate(n=Count("id"))
-    ):
+    for row in Reaction.objects.filter(post__in=ids).values("post_id", "kind").annotate(n=Count("id")).order_by():
         counts.setdefault(row["post_id"], {})[row["kind"]] = row["n"]
     for p in posts:
         p.reaction_counts = counts.get(p.pk, {})  # type: ignore[attr-defined]
+        p.revision_count = revisions.get(p.pk, 0)  # type: ignore[attr-defined]
+        p.files = files.get(p.pk, [])  # type: ignore[attr-defined]
     return posts
+
+
+POST_FIELDS = ("id", "thread_id", "author_id", "body", "html", "opening", "hidden", "created_at", "edited_at")
 
 
 def my_reactions(*, person_id: int | None, post_ids: list[int]) -> set[tuple[int, str]]:
