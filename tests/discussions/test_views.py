@@ -8,7 +8,7 @@ from django.urls import reverse
 import pytest
 
 from peerloop.discussions import services
-from peerloop.discussions.models import PeerSession, Post, Thread
+from peerloop.discussions.models import PeerSession, Playbook, Post, Thread
 from tests.discussions.helpers import actor, community, peer, question
 from tests.discussions.matrix import PNG
 
@@ -261,3 +261,48 @@ def test_api_creates_playbooks_of_spaces_and_programs_and_sessions(world, client
         content_type="application/json",
     )
     assert naive.status_code == 422
+
+
+def test_playbook_page_offers_hosted_spaces_and_owned_programs_and_names_bad_input(world, client_as):
+    community(world)
+    host = client_as("member")
+    page = host.get(reverse("discussions:playbook_new")).content.decode()
+    assert f'value="space:{community(world).pk}"' in page and "program:" not in page
+    bad = host.post(reverse("discussions:playbook_new"), {"home": "", "title": "Rules", "revalidate_days": "90"})
+    assert bad.status_code == 422 and "Choose the space or program" in bad.content.decode()
+    bad = host.post(
+        reverse("discussions:playbook_new"),
+        {"home": f"space:{community(world).pk}", "title": "Rules", "revalidate_days": "0"},
+    )
+    assert bad.status_code == 422 and "1 to 3,650 days" in bad.content.decode()
+    assert not Playbook.objects.exists()
+    made = host.post(
+        reverse("discussions:playbook_new"),
+        {
+            "home": f"space:{community(world).pk}",
+            "title": "Pricing rules",
+            "description": "Ours",
+            "revalidate_days": "90",
+        },
+    )
+    playbook = Playbook.objects.get()
+    assert made["Location"] == reverse("discussions:playbook", args=[playbook.pk])
+    assert (playbook.space_id, playbook.program_id, playbook.title, playbook.revalidate_days) == (
+        community(world).pk,
+        None,
+        "Pricing rules",
+        90,
+    )
+    owner = client_as("program_owner")
+    page = owner.get(reverse("discussions:playbook_new")).content.decode()
+    assert f'value="program:{world.program.pk}"' in page
+    owner.post(
+        reverse("discussions:playbook_new"),
+        {"home": f"program:{world.program.pk}", "title": "Leaders' rules", "revalidate_days": "180"},
+    )
+    assert Playbook.objects.get(program=world.program).title == "Leaders' rules"
+    # A member who hosts nothing and owns nothing is told who starts playbooks.
+    assert (
+        "You host no space and own no program"
+        in client_as("leader").get(reverse("discussions:playbook_new")).content.decode()
+    )

@@ -22,6 +22,7 @@ urlpatterns = [
     path("posts/<int:post_id>/edit/", views.post_edit, name="post_edit"),
     path("files/<int:attachment_id>/", views.attachment, name="attachment"),
     path("playbooks/", views.playbooks, name="playbooks"),
+    path("playbooks/new/", views.playbook_new, name="playbook_new"),
     path("playbooks/<int:playbook_id>/", views.playbook_page, name="playbook"),
     path("playbooks/<int:playbook_id>/propose/", views.propose, name="propose"),
     path("proposals/<int:proposal_id>/", views.proposal_page, name="proposal"),

@@ -19,6 +19,7 @@ from peerloop.core.permissions import NotFound, require_authenticated
 from peerloop.core.roles import Actor
 from peerloop.discussions import permissions, queries, search, services
 from peerloop.discussions.models import DigestSetting, Post, Proposal, Reaction, Thread, ThreadKind
+from peerloop.programs import queries as programs_queries
 from peerloop.spaces import queries as spaces_queries
 from peerloop.vocabulary import queries as vocabulary_queries
 
@@ -441,8 +442,69 @@ def playbooks(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "discussions/playbooks.html",
-        {"nav": "discussions", "playbooks": queries.playbook_list(actor=actor, space_ids=spaces)},
+        {
+            "nav": "discussions",
+            "playbooks": queries.playbook_list(actor=actor, space_ids=spaces),
+            "can_start": actor.is_internal and bool(_playbook_homes(actor)),
+        },
     )
+
+
+def _playbook_homes(actor: Actor) -> list[tuple[str, str]]:
+    """Where the actor may start a playbook: the spaces they host, the programs they own
+    (every program for an admin), as (value, label) of the form's choice."""
+    homes: list[tuple[str, str]] = []
+    if actor.person_id is not None:
+        homes += [
+            (f"space:{s.pk}", f"Space: {s.name}")
+            for s in spaces_queries.space_list_for_person(person_id=actor.person_id)
+            if getattr(s, "my_role", None) == "host" or actor.is_admin
+        ]
+    if actor.is_admin or actor.person_id is not None:
+        programs = programs_queries.program_list(owner_id=None if actor.is_admin else actor.person_id)
+        homes += [(f"program:{p.pk}", f"Program: {p.name}") for p in programs]
+    return homes
+
+
+@require_http_methods(["GET", "POST"])
+def playbook_new(request: HttpRequest) -> HttpResponse:
+    """Start a playbook of a space (its hosts) or of a program (its owner, admins)."""
+    actor = _actor(request)
+    permissions.require_person(actor)
+    if not actor.is_internal:
+        raise NotFound()
+    homes = _playbook_homes(actor)
+    values = {
+        "home": request.POST.get("home") or request.GET.get("home", ""),
+        "title": request.POST.get("title", ""),
+        "description": request.POST.get("description", ""),
+        "revalidate_days": request.POST.get("revalidate_days", "180"),
+    }
+    status = 200
+    if request.method == "POST":
+        kind, _, number = values["home"].partition(":")
+        home_id = _int(number)
+        try:
+            if kind not in ("space", "program") or home_id is None:
+                raise ValidationError({"home": "Choose the space or program the playbook belongs to."})
+            days = _int(values["revalidate_days"])
+            if days is None:
+                raise ValidationError({"revalidate_days": "Re-validate entries every 1 to 3,650 days."})
+            playbook = services.playbook_create(
+                actor=actor,
+                title=values["title"],
+                space_id=home_id if kind == "space" else None,
+                program_id=home_id if kind == "program" else None,
+                description=values["description"],
+                revalidate_days=days,
+            )
+        except ValidationError as exc:
+            messages.error(request, _message(exc))
+            status = 422
+        else:
+            return redirect("discussions:playbook", playbook.pk)
+    context = {"nav": "discussions", "homes": homes, "values": values}
+    return render(request, "discussions/playbook_new.html", context, status=status)
 
 
 @require_POST
