@@ -491,6 +491,10 @@ def search(*, text: str, filters: Filters, limit: int = PAGE, offset: int = 0) -
     common word is ranked among recent posts (fresh knowledge first) and never costs a scan
     of every match; a rare word falls through to the whole index, where it has few matches
     anyway. Within a slice, at most CANDIDATES matches (the newest) are ranked.
+
+    PostgreSQL first reads the newest RECENT documents row by row (no GIN posting list is
+    merged when they fill the page), and answers a phrase whose words are common together
+    (by the column's statistics) from the newest RECENT + WINDOWS[0] documents only.
     """
     parsed = parse(text)
     limit = max(1, min(limit, 100))
