@@ -1,7 +1,7 @@
 """Web pages of insights: the dashboard, its CSV downloads, refreshes and person-level views."""
 
 import csv
-from datetime import timedelta
+from datetime import datetime, timedelta
 import io
 from pathlib import Path
 from typing import Any
@@ -127,8 +127,15 @@ def dashboard(request: HttpRequest) -> HttpResponse:
             text=_summaries(snapshot.data),
             person_views=permissions.can_see_people(actor, enabled=queries.person_views_enabled(user_id=actor.user_id)),
             is_admin=actor.is_admin,
+            graph_as_of=_graph_as_of(snapshot),
         )
     return render(request, "insights/dashboard.html", context)
+
+
+def _graph_as_of(snapshot: Snapshot) -> datetime | None:
+    """When the network figures were computed: the last full refresh's time."""
+    stamp = snapshot.data.get("refresh", {}).get("graph_computed_at")
+    return datetime.fromisoformat(stamp) if stamp else None
 
 
 @require_POST
