@@ -445,8 +445,11 @@ def snapshot_refresh(
         rows_at_full = int(before.get("interactions_at_full", base.interactions))
         if since_full > FULL_REFRESH_SHARE * max(rows_at_full, 1):
             found = f"the new interactions passed {FULL_REFRESH_SHARE:.0%} of the last full refresh's"
+    if not isinstance(found, tuple):
+        window_start = since or now - months * MONTH
+        rows = _read(directory, [core_queries.interaction_list(since=window_start, until=now)])
     if progress:
-        progress(1, 3)
+        progress(1, 3)  # read; then computed, then stored
     if isinstance(found, tuple):
         merged = rollup.merge(stored, _rollup(directory, new, stored.start))
         window_start = base.window_start
@@ -461,8 +464,6 @@ def snapshot_refresh(
         }
         brokers = base.brokers
     else:
-        window_start = since or now - months * MONTH
-        rows = _read(directory, [core_queries.interaction_list(since=window_start, until=now)])
         merged = _rollup(directory, rows, int(window_start.timestamp()))
         data = _figures(directory, merged, _months(window_start, now))
         graph_data, brokers = _graph_figures(directory, rows.flows)
