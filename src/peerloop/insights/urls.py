@@ -12,4 +12,5 @@ urlpatterns = [
     path("programs/<int:program_id>/report.html", views.program_report_export, name="program_export"),
     path("people/", views.people, name="people"),
     path("people/toggle/", views.people_toggle, name="people_toggle"),
+    path("exports/", views.exports, name="exports"),
 ]

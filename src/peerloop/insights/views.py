@@ -8,14 +8,17 @@ from typing import Any
 
 from django.contrib import messages
 from django.contrib.staticfiles import finders
-from django.http import Http404, HttpRequest, HttpResponse
+from django.core.exceptions import ValidationError
+from django.http import Http404, HttpRequest, HttpResponse, StreamingHttpResponse
 from django.shortcuts import redirect, render
 from django.utils.safestring import mark_safe
 from django.views.decorators.http import require_POST
 
+from peerloop.core import queries as core_queries
 from peerloop.core.permissions import require
 from peerloop.core.services import job_create
 from peerloop.core.tasks import actor_params, enqueue_on_commit
+from peerloop.insights import exports as insights_exports
 from peerloop.insights import permissions, queries, reports, services, svg
 from peerloop.insights.models import Snapshot
 from peerloop.insights.tasks import snapshot_refresh_task
@@ -277,4 +280,37 @@ def program_report_export(request: HttpRequest, program_id: int) -> HttpResponse
     response = render(request, "insights/program_export.html", context)
     slug = context["report"].program.slug
     response["Content-Disposition"] = f'attachment; filename="peerloop-report-{slug}.html"'
+    return response
+
+
+def _export_page(request: HttpRequest, *, errors: dict | None = None, values: dict | None = None) -> HttpResponse:
+    recent = core_queries.audit_list(action="insights.export")[:10]
+    context = {
+        "nav": "insights",
+        "kinds": insights_exports.KINDS,
+        "recent": recent,
+        "errors": errors or {},
+        "values": values or {"kind": "interactions", "key": "", "months": 12},
+    }
+    return render(request, "insights/exports.html", context, status=422 if errors else 200)
+
+
+def exports(request: HttpRequest) -> HttpResponse | StreamingHttpResponse:
+    """Pseudonymized exports for analysts: admins only; every export is audited."""
+    actor = request.actor  # type: ignore[attr-defined]
+    permissions.require_export(actor)
+    if request.method != "POST":
+        return _export_page(request)
+    values = {k: request.POST.get(k, "").strip() for k in ("kind", "key", "months")}
+    try:
+        months = int(values["months"] or 12)
+    except ValueError:
+        return _export_page(request, errors={"months": ["Months is a whole number from 1 to 36."]}, values=values)
+    try:
+        export = insights_exports.export_open(actor=actor, kind=values["kind"], key=values["key"], months=months)
+    except ValidationError as exc:
+        return _export_page(request, errors=exc.message_dict, values=values)
+    response = StreamingHttpResponse(export.rows, content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="{export.file_name}"'
+    response["Cache-Control"] = "no-store"
     return response
