@@ -67,7 +67,9 @@ def test_merge_is_the_rollup_of_all_rows(seed, m1, m2):
             assert np.array_equal(x, y), name
         else:
             assert x == y, name
-    assert rollup.from_bytes(rollup.to_bytes(merged)).unit_weight.tolist() == merged.unit_weight.tolist()
+    assert (
+        rollup.from_bytes(rollup.to_bytes({"all": merged}))["all"].unit_weight.tolist() == merged.unit_weight.tolist()
+    )
 
 
 def test_rollups_of_other_directories_do_not_merge():

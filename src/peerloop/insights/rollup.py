@@ -188,18 +188,23 @@ def dense(keys: np.ndarray, weight: np.ndarray, size: int) -> np.ndarray:
     return flat.reshape(size, size)
 
 
-def to_bytes(rollup: Rollup) -> bytes:
+def to_bytes(rollups: dict[str, Rollup]) -> bytes:
+    """Named rollups (the whole stream, each program's audience) as one uncompressed .npz file."""
     buffer = io.BytesIO()
-    arrays: dict[str, Any] = {f.name: np.asarray(getattr(rollup, f.name)) for f in fields(rollup)}
+    arrays: dict[str, Any] = {
+        f"{name}/{f.name}": np.asarray(getattr(r, f.name)) for name, r in rollups.items() for f in fields(Rollup)
+    }
     np.savez(buffer, **arrays)
     return buffer.getvalue()
 
 
-def from_bytes(blob: bytes) -> Rollup:
-    with np.load(io.BytesIO(blob), allow_pickle=False) as stored:
-        values = {f.name: stored[f.name] for f in fields(Rollup)}
+def from_bytes(blob: bytes) -> dict[str, Rollup]:
     scalars = {"fingerprint": str, "start": int, "month": int, "rows": int, "pair_rows": int, "last_id": int}
     scalars |= {"units": int, "regions": int}
-    for name, kind in scalars.items():
-        values[name] = kind(values[name][()])
-    return Rollup(**values)
+    out: dict[str, dict[str, Any]] = {}
+    with np.load(io.BytesIO(blob), allow_pickle=False) as stored:
+        for key in stored.files:
+            name, field_name = key.rsplit("/", 1)
+            value = stored[key]
+            out.setdefault(name, {})[field_name] = scalars[field_name](value[()]) if field_name in scalars else value
+    return {name: Rollup(**values) for name, values in out.items()}

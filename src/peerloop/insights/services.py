@@ -8,11 +8,12 @@ rollup, which the next incremental refresh adds the new rows to.
 """
 
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 import math
 import random
 import time
+from typing import Any
 
 from django.db import transaction
 from django.db.models import QuerySet
@@ -28,6 +29,7 @@ from peerloop.insights import queries as snapshot_queries
 from peerloop.insights.models import PersonViewGrant, Snapshot
 from peerloop.insights.permissions import can_read_insights
 from peerloop.people import queries as people_queries
+from peerloop.programs import queries as programs_queries
 
 MONTHS = 12
 MONTH = timedelta(days=30)
@@ -49,6 +51,7 @@ GRAPH_FIGURES = ("degree_centralization", "communities", "modularity", "communit
 # An incremental refresh becomes a full one once the rows added since the last full refresh pass
 # this share of its rows: the graph metrics would be too stale.
 FULL_REFRESH_SHARE = 0.1
+CLOSED = "closed"  # a closed program's audience is not followed any more
 Progress = Callable[[int, int], None]
 
 
@@ -66,6 +69,7 @@ class Directory:
     region_sizes: np.ndarray
     unit_names: dict[int, str]
     region_names: dict[int, str]
+    audiences: dict[int, np.ndarray]  # program id -> bool per person: in the program's audience
     fingerprint: str
 
 
@@ -110,6 +114,8 @@ def _directory() -> Directory:
     active = np.array([r[5] for r in rows], dtype=bool)
     unit_code, units, unit_sizes = _groups(unit_ids, active)
     region_code, regions, region_sizes = _groups(region_ids, active)
+    audiences = _audiences(person_ids)
+    audience_ids = [np.r_[program_id, np.flatnonzero(mask)] for program_id, mask in audiences.items()]
     return Directory(
         person_ids=person_ids,
         org=graph.Org(unit=unit_ids, region=region_ids, level=level, manager=manager),
@@ -121,8 +127,20 @@ def _directory() -> Directory:
         region_sizes=region_sizes,
         unit_names={u.pk: u.name for u in people_queries.unit_list()},
         region_names={r.pk: r.name for r in people_queries.region_list()},
-        fingerprint=rollup.fingerprint(person_ids, unit_ids, region_ids, level, manager),
+        audiences=audiences,
+        fingerprint=rollup.fingerprint(person_ids, unit_ids, region_ids, level, manager, *audience_ids),
     )
+
+
+def _audiences(person_ids: np.ndarray) -> dict[int, np.ndarray]:
+    """The audience of every program that is not closed, as a mask over the employees."""
+    out = {}
+    for program in programs_queries.program_list().order_by("id"):
+        if program.status == CLOSED:
+            continue
+        ids = np.fromiter(programs_queries.program_audience(program=program).values_list("id", flat=True), np.int64)
+        out[program.pk] = np.isin(person_ids, ids)
+    return out
 
 
 def _read(directory: Directory, querysets: Iterable[QuerySet]) -> Rows:
@@ -180,26 +198,49 @@ def _read(directory: Directory, querysets: Iterable[QuerySet]) -> Rows:
     )
 
 
-def _rollup(directory: Directory, rows: Rows, start: int) -> rollup.Rollup:
+def _rollups(directory: Directory, rows: Rows, start: int) -> dict[str, rollup.Rollup]:
+    """The rollup of the rows ("all") and of the flows of each program's audience ("program-<id>":
+    the rows with someone of the audience at either end)."""
     flows = rows.flows
-    return rollup.build(
-        fingerprint=directory.fingerprint,
-        start=start,
-        month=int(MONTH.total_seconds()),
-        unit=directory.coded.unit,
-        units=len(directory.unit_ids),
-        region=directory.coded.region,
-        regions=len(directory.region_ids),
-        classes=graph.flow_classes(directory.org, flows.actor, flows.target),
-        actor=flows.actor,
-        target=flows.target,
-        at=flows.at,
-        weight=flows.weight,
-        rows=rows.rows,
-        last_id=rows.last_id,
-        stage_rows=rows.stage_rows,
-        events=rows.events,
-    )
+    classes = graph.flow_classes(directory.org, flows.actor, flows.target)
+    common: dict[str, Any] = {
+        "fingerprint": directory.fingerprint,
+        "start": start,
+        "month": int(MONTH.total_seconds()),
+        "unit": directory.coded.unit,
+        "units": len(directory.unit_ids),
+        "region": directory.coded.region,
+        "regions": len(directory.region_ids),
+        "last_id": rows.last_id,
+    }
+    out = {
+        "all": rollup.build(
+            **common,
+            classes=classes,
+            actor=flows.actor,
+            target=flows.target,
+            at=flows.at,
+            weight=flows.weight,
+            rows=rows.rows,
+            stage_rows=rows.stage_rows,
+            events=rows.events,
+        )
+    }
+    none = np.empty(0, dtype=np.int64)
+    for program_id, mask in directory.audiences.items():
+        keep = mask[flows.actor] | mask[flows.target]
+        out[f"program-{program_id}"] = rollup.build(
+            **common,
+            classes=classes[keep],
+            actor=flows.actor[keep],
+            target=flows.target[keep],
+            at=flows.at[keep],
+            weight=flows.weight[keep],
+            rows=int(keep.sum()),
+            stage_rows=(none, none),
+            events=(none, np.empty(0, dtype=str), none, none, none, np.empty(0, dtype=str)),
+        )
+    return out
 
 
 def _matrix_json(matrix: np.ndarray, sizes: np.ndarray, ids: list[int], names: dict[int, str]) -> dict:
@@ -339,14 +380,42 @@ def _funnel(r: rollup.Rollup, active: np.ndarray) -> list[dict]:
     ]
 
 
-def _figures(directory: Directory, r: rollup.Rollup, months: int) -> dict:
-    """Every figure of the dashboard but the graph metrics, from a rollup of the window."""
+def _mix(r: rollup.Rollup) -> dict[str, float]:
+    whole = float(r.class_weight.sum())
+    shares = r.class_weight / whole if whole > 0 else np.zeros(rollup.CLASSES)
+    return {name: float(shares[i]) for i, name in enumerate(graph.FLOW_NAMES)} if r.pair_rows else {}
+
+
+def _program_figures(directory: Directory, r: rollup.Rollup, mask: np.ndarray, months: int) -> dict:
+    """The flows of a program's audience and its unit map (units of at least five of the audience)."""
+    audience = mask & directory.active
+    if impact.below_floor(np.array([int(audience.sum())]))[0]:
+        return {"audience": int(audience.sum()), "hidden": True}
+    known = directory.coded.unit >= 0
+    sizes = np.bincount(directory.coded.unit[audience & known], minlength=len(directory.unit_ids))
+    unit_matrix = rollup.dense(r.unit_keys, r.unit_weight, r.units)
+    return {
+        "audience": int(audience.sum()),
+        "interactions": r.pair_rows,
+        "flow_mix": _mix(r),
+        "monthly": _monthly(r, months),
+        "cross_unit_share": graph.cross_share(unit_matrix),
+        "unit_map": _unit_map(replace(directory, unit_sizes=sizes), unit_matrix),
+    }
+
+
+def _figures(directory: Directory, rollups: dict[str, rollup.Rollup], months: int) -> dict:
+    """Every figure of the dashboard but the graph metrics, from the rollups of the window."""
+    r = rollups["all"]
     unit_matrix = rollup.dense(r.unit_keys, r.unit_weight, r.units)
     region_matrix = rollup.dense(r.region_keys, r.region_weight, r.regions)
     whole = float(r.class_weight.sum())
-    shares = r.class_weight / whole if whole > 0 else np.zeros(rollup.CLASSES)
+    programs = {
+        str(program_id): _program_figures(directory, rollups[f"program-{program_id}"], mask, months)
+        for program_id, mask in directory.audiences.items()
+    }
     return {
-        "flow_mix": {name: float(shares[i]) for i, name in enumerate(graph.FLOW_NAMES)} if r.pair_rows else {},
+        "flow_mix": _mix(r),
         "monthly": _monthly(r, months),
         "cross_unit_share": graph.cross_share(unit_matrix),
         "cross_region_share": graph.cross_share(region_matrix),
@@ -361,6 +430,7 @@ def _figures(directory: Directory, r: rollup.Rollup, months: int) -> dict:
         "lessons": _lessons(r, directory.org.unit),
         "feedback_loop": _loop(r),
         "funnel": _funnel(r, directory.active),
+        "programs": programs,
     }
 
 
@@ -385,7 +455,9 @@ def _months(since: datetime, until: datetime) -> int:
     return max(1, math.ceil((until - since) / MONTH))
 
 
-def _incremental_base(directory: Directory, now: datetime, months: int) -> tuple[Snapshot, rollup.Rollup] | str:
+def _incremental_base(
+    directory: Directory, now: datetime, months: int
+) -> tuple[Snapshot, dict[str, rollup.Rollup]] | str:
     """The snapshot an incremental refresh adds to and its rollup, or why a full refresh is needed."""
     base = snapshot_queries.snapshot_with_rollup()
     if base is None or base.aggregates is None:
@@ -394,9 +466,12 @@ def _incremental_base(directory: Directory, now: datetime, months: int) -> tuple
         return "the latest refresh is newer"
     if now - base.window_start > (months + 1) * MONTH:
         return "the window moved on by more than a month"
-    stored = rollup.from_bytes(bytes(base.aggregates))
-    if stored.fingerprint != directory.fingerprint:
-        return "the directory changed (people, units, regions, levels or managers)"
+    try:
+        stored = rollup.from_bytes(bytes(base.aggregates))
+    except (ValueError, KeyError, TypeError):
+        return "the stored aggregates are of another version"
+    if "all" not in stored or stored["all"].fingerprint != directory.fingerprint:
+        return "the directory or a program's audience changed"
     return base, stored
 
 
@@ -436,7 +511,9 @@ def snapshot_refresh(
         new = _read(
             directory,
             [
-                core_queries.interaction_list(since=base.window_start, until=base.window_end, after_id=stored.last_id),
+                core_queries.interaction_list(
+                    since=base.window_start, until=base.window_end, after_id=stored["all"].last_id
+                ),
                 core_queries.interaction_list(since=base.window_end, until=now),
             ],
         )
@@ -451,7 +528,8 @@ def snapshot_refresh(
     if progress:
         progress(1, 3)  # read; then computed, then stored
     if isinstance(found, tuple):
-        merged = rollup.merge(stored, _rollup(directory, new, stored.start))
+        added = _rollups(directory, new, stored["all"].start)
+        merged = {name: rollup.merge(stored[name], added[name]) for name in stored}
         window_start = base.window_start
         data = _figures(directory, merged, _months(window_start, now))
         data |= {k: base.data.get(k) for k in GRAPH_FIGURES}
@@ -464,7 +542,7 @@ def snapshot_refresh(
         }
         brokers = base.brokers
     else:
-        merged = _rollup(directory, rows, int(window_start.timestamp()))
+        merged = _rollups(directory, rows, int(window_start.timestamp()))
         data = _figures(directory, merged, _months(window_start, now))
         graph_data, brokers = _graph_figures(directory, rows.flows)
         data |= graph_data
@@ -484,8 +562,8 @@ def snapshot_refresh(
             window_start=window_start,
             window_end=now,
             people=int(directory.active.sum()),
-            interactions=merged.rows,
-            last_interaction_id=merged.last_id,
+            interactions=merged["all"].rows,
+            last_interaction_id=merged["all"].last_id,
             seconds=time.perf_counter() - started,
             data=data,
             brokers=brokers,
