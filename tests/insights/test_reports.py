@@ -80,7 +80,7 @@ def test_when_every_unit_took_part_there_is_no_comparison_group(program, world):
 
 
 def test_the_report_page_and_its_export(program, client_as):
-    program, _, _ = program
+    program, _, heads = program
     page = client_as("program_owner").get(f"/insights/programs/{program.pk}/")
     text = page.content.decode()
     assert page.status_code == 200 and "improved more than the comparison units" in text and "95% interval" in text
@@ -89,10 +89,16 @@ def test_the_report_page_and_its_export(program, client_as):
     body = export.content.decode()
     assert "<style>" in body and "<script" not in body and "improved more than the comparison units" in body
     assert client_as("member").get(f"/insights/programs/{program.pk}/").status_code == 404
-    assert "Across the organization" not in text  # no refresh yet
-    snapshot_refresh(actor=SYSTEM)
+    assert "This program's audience" not in text  # no refresh yet
+    interaction_record(kind="message.sent", actor_id=heads[0].pk + 1, target_ids=[heads[0].pk + 2])  # not the audience
+    snapshot = snapshot_refresh(actor=SYSTEM)
+    audience = snapshot.data["programs"][str(program.pk)]
+    assert audience["audience"] == 7 and audience["interactions"] == 3  # the heads' three meetings only
+    assert audience["flow_mix"]["lateral"] == 1.0 and snapshot.data["flow_mix"]["lateral"] == 0.75
+    assert audience["unit_map"] == {"nodes": [], "edges": []}  # no unit has five people of the audience
     text = client_as("program_owner").get(f"/insights/programs/{program.pk}/").content.decode()
-    assert "Across the organization" in text and "The network of units" in text and "Lateral and vertical flows" in text
+    assert "This program's audience" in text and "3 interactions had someone of the audience at either end" in text
+    assert "audience&#x27;s lateral and vertical flows by month" in text
 
 
 def test_the_api_gives_the_report(program, client_as):

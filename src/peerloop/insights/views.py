@@ -265,7 +265,45 @@ def _report_context(request: HttpRequest, program_id: int) -> dict:
     context = {"nav": "insights", "report": report, "rows": rows, "snapshot": snapshot}
     if snapshot is not None:
         context.update(org_charts=_charts(snapshot), org_text=_summaries(snapshot.data), data=snapshot.data)
+        audience = snapshot.data.get("programs", {}).get(str(program_id))
+        context["audience_data"] = audience
+        if audience and not audience.get("hidden"):
+            context.update(audience_charts=_audience_charts(snapshot, audience), audience_text=_audience_text(audience))
     return context
+
+
+def _audience_text(audience: dict) -> dict[str, str]:
+    text = _summaries(audience)
+    nodes = audience.get("unit_map", {}).get("nodes", [])
+    return {
+        "flows": f"{audience.get('interactions', 0):,} interactions had someone of the audience at either end. "
+        + text["flows"],
+        "network": f"{len(nodes)} units with at least five people of the audience (circles sized by them); lines "
+        f"are the audience's interactions between units. {_pct(audience.get('cross_unit_share'))} of the "
+        "audience's interactions crossed units.",
+    }
+
+
+def _audience_charts(snapshot: Snapshot, audience: dict) -> dict[str, str]:
+    monthly = audience.get("monthly", {})
+    network = audience.get("unit_map", {})
+    text = _audience_text(audience)
+    charts = {
+        "flows": svg.line_chart(
+            {name: monthly.get(name, []) for name in FLOWS},
+            _month_labels(snapshot),
+            title="The audience's lateral and vertical flows by month",
+            desc=text["flows"],
+        ),
+        "network": svg.network_map(
+            network.get("nodes", []),
+            network.get("edges", []),
+            title="The audience's network of units",
+            desc=text["network"],
+        ),
+    }
+    # Built from escaped text and numbers only (svg.py escapes every label).
+    return {name: mark_safe(chart) for name, chart in charts.items()}
 
 
 def program_report(request: HttpRequest, program_id: int) -> HttpResponse:
