@@ -278,9 +278,14 @@ def _audience_text(audience: dict) -> dict[str, str]:
     return {
         "flows": f"{audience.get('interactions', 0):,} interactions had someone of the audience at either end. "
         + text["flows"],
-        "network": f"{len(nodes)} units with at least five people of the audience (circles sized by them); lines "
-        f"are the audience's interactions between units. {_pct(audience.get('cross_unit_share'))} of the "
-        "audience's interactions crossed units.",
+        "network": (
+            f"{len(nodes)} units with at least five people of the audience (circles sized by them); lines are the "
+            "audience's interactions between units."
+            if nodes
+            else "No unit has five or more people of this audience, so a map of its units would show individuals: "
+            "it is left out."
+        )
+        + f" {_pct(audience.get('cross_unit_share'))} of the audience's interactions crossed units.",
     }
 
 
