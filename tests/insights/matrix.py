@@ -45,6 +45,12 @@ CASES = [
         allowed=READERS,
         ok=(200,),
     ),
+    Case(
+        route="insights:program_pdf",
+        url=lambda w: reverse("insights:program_pdf", args=[w.program.pk]),
+        allowed=READERS,
+        ok=(200,),
+    ),
     Case(route="insights:people", url=lambda w: reverse("insights:people"), allowed=ADMIN, ok=(200,)),
     Case(
         route="insights:people_toggle",

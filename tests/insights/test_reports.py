@@ -2,7 +2,9 @@
 between the units that took part and those that did not, from the database."""
 
 from datetime import date, timedelta
+import io
 
+from pypdf import PdfReader
 import pytest
 
 from peerloop.core.roles import SYSTEM
@@ -99,6 +101,26 @@ def test_the_report_page_and_its_export(program, client_as):
     text = client_as("program_owner").get(f"/insights/programs/{program.pk}/").content.decode()
     assert "This program's audience" in text and "3 interactions had someone of the audience at either end" in text
     assert "audience&#x27;s lateral and vertical flows by month" in text
+
+
+def test_the_report_as_pdf_opens_with_its_figures_and_charts(program, client_as):
+    program, _, heads = program
+    interaction_record(kind="message.sent", actor_id=heads[0].pk, target_ids=[heads[1].pk])
+    snapshot_refresh(actor=SYSTEM)
+    response = client_as("leader").get(f"/insights/programs/{program.pk}/report.pdf")
+    assert response.status_code == 200 and response["Content-Type"] == "application/pdf"
+    assert response["Content-Disposition"] == f'attachment; filename="peerloop-report-{program.slug}.pdf"'
+    document = PdfReader(io.BytesIO(response.content))
+    text = " ".join(page.extract_text() for page in document.pages)
+    words = " ".join(text.split())
+    assert f'Did "{program.name}" pay off?' in words
+    assert "Audience 7" in words and "Taking part fewer than 5" in words
+    assert "improved more than the comparison units" in words and "Effect +10.00" in words
+    assert "4 interactions had someone of the audience at either end" in words
+    # The charts are drawn, not pictures of text: their axis labels are text in the PDF.
+    assert "program starts" in words and "Jan 26" in words and "lateral" in words
+    assert document.metadata.title == f'Did "{program.name}" pay off?'
+    assert client_as("member").get(f"/insights/programs/{program.pk}/report.pdf").status_code == 404
 
 
 def test_the_api_gives_the_report(program, client_as):

@@ -11,6 +11,7 @@ from django.contrib.staticfiles import finders
 from django.core.exceptions import ValidationError
 from django.http import Http404, HttpRequest, HttpResponse, StreamingHttpResponse
 from django.shortcuts import redirect, render
+from django.utils import timezone
 from django.utils.safestring import mark_safe
 from django.views.decorators.http import require_POST
 
@@ -19,7 +20,7 @@ from peerloop.core.permissions import require
 from peerloop.core.services import job_create
 from peerloop.core.tasks import actor_params, enqueue_on_commit
 from peerloop.insights import exports as insights_exports
-from peerloop.insights import permissions, queries, reports, services, svg
+from peerloop.insights import pdf, permissions, queries, reports, services, svg
 from peerloop.insights.models import Snapshot
 from peerloop.insights.tasks import snapshot_refresh_task
 from peerloop.people import queries as people_queries
@@ -323,6 +324,55 @@ def program_report_export(request: HttpRequest, program_id: int) -> HttpResponse
     response = render(request, "insights/program_export.html", context)
     slug = context["report"].program.slug
     response["Content-Disposition"] = f'attachment; filename="peerloop-report-{slug}.html"'
+    return response
+
+
+def program_report_pdf(request: HttpRequest, program_id: int) -> HttpResponse:
+    """The report as a PDF, charts included."""
+    context = _report_context(request, program_id)
+    report = context["report"]
+    program = report.program
+
+    def floor(value: int | None) -> str:
+        return "fewer than 5" if value is None else f"{value:,}"
+
+    owner = f"owner {program.owner.name}" + (f", sponsor {program.sponsor.name}" if program.sponsor else "")
+    sponsor = f" and {report.sponsor_actions}" if report.sponsor_actions is not None else ""
+    figures = [
+        ("Audience", f"{report.audience:,}", "people the program is for"),
+        ("Taking part", floor(report.taking_part), "met a peer, asked, answered, shared a lesson, worked feedback"),
+        ("Leaders taking part", f"{floor(report.leaders_taking_part)} of {report.leaders}", "level 6 or above"),
+        ("Owner and sponsor", f"{report.owner_actions}{sponsor}", "things they did in Peerloop"),
+    ]
+    sections = []
+    for row in context["rows"]:
+        k = row["k"]
+        effect = k.result.effect
+        lines = [k.progress.label]
+        if effect is not None:
+            interval = f"95% interval {k.result.low:.2f} to {k.result.high:.2f}"
+            lines.append(f"Effect {effect:+.2f} {k.progress.metric.unit_label} ({interval})")
+        lines.append(k.result.message)
+        units = f"{k.result.treated_units} units took part, {k.result.comparison_units} measured on the same metric"
+        notes = [f"{units} did not."]
+        sections.append(pdf.Section(k.progress.metric.name, lines, str(row["chart"] or ""), notes))
+    audience = context.get("audience_data")
+    if audience and not audience.get("hidden"):
+        charts, text = context["audience_charts"], context["audience_text"]
+        sections.append(pdf.Section("The audience's lateral and vertical flows", [text["flows"]], str(charts["flows"])))
+        network = str(charts["network"]) if audience.get("unit_map", {}).get("nodes") else ""
+        sections.append(pdf.Section("The audience's network of units", [text["network"]], network))
+    elif audience:
+        sections.append(pdf.Section("The audience's flows", ["The audience has fewer than five people: not shown."]))
+    document = pdf.Document(
+        title=f"Did \u201c{program.name}\u201d pay off?",
+        subtitle=f"Since {report.since:%d %b %Y}, {owner}",
+        figures=figures,
+        sections=sections,
+        generated=timezone.localdate(),
+    )
+    response = HttpResponse(pdf.program_report_pdf(document), content_type="application/pdf")
+    response["Content-Disposition"] = f'attachment; filename="peerloop-report-{program.slug}.pdf"'
     return response
 
 
