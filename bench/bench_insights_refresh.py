@@ -2,7 +2,13 @@
 them from the database included) beside an incremental refresh after 100,000 new ones.
 
 Usage: .venv/bin/python bench/bench_insights_refresh.py [--people N] [--interactions M] [--new K]
-       [--runs R] [--database-url postgres://...]
+       [--runs R] [--database-url postgres://...] [--from-arrays]
+
+With --from-arrays, no database: the stream of bench_insights.py is handed to the refresh's
+own functions as arrays (what a refresh does after reading the rows), a full refresh (rollups of
+the whole stream and of one program's audience of 10% of the people, every figure, the graph
+metrics, the rollups written out) beside an incremental one (the stored rollups read back, the
+rollups of K new rows added, every figure but the graph metrics, written out again).
 
 Setup (not timed): a fresh database (SQLite in a temporary folder unless --database-url; the
 database given is flushed), the organization and the year of interactions of
@@ -142,6 +148,77 @@ def build(people: int, interactions: int, end: int) -> np.ndarray:
     return ids
 
 
+def from_arrays(people: int, interactions: int, new: int, runs: int) -> None:
+    from bench_insights import YEAR, synthetic
+    from peerloop.insights import graph as G
+    from peerloop.insights import rollup, services
+
+    org, stream = synthetic(people, interactions)
+    span = 360 * 86400
+    start = 1_780_000_000
+    at = start + stream.at * span // YEAR
+    ids = np.arange(people, dtype=np.int64)
+    unit_code, unit_ids, unit_sizes = services._groups(org.unit, np.ones(people, dtype=bool))
+    region_code, region_ids, region_sizes = services._groups(org.region, np.ones(people, dtype=bool))
+    audience = np.zeros(people, dtype=bool)
+    audience[:: max(people // (people // 10), 1)] = True
+    directory = services.Directory(
+        person_ids=ids,
+        org=G.Org(unit=org.unit, region=org.region, level=org.level, manager=org.manager),
+        coded=G.Org(unit=unit_code, region=region_code, level=org.level, manager=org.manager),
+        active=np.ones(people, dtype=bool),
+        unit_ids=unit_ids,
+        region_ids=region_ids,
+        unit_sizes=unit_sizes,
+        region_sizes=region_sizes,
+        unit_names={},
+        region_names={},
+        audiences={1: audience},
+        fingerprint="bench",
+    )
+    none = np.empty(0, dtype=np.int64)
+    events = (none, np.empty(0, dtype=str), none, none, none, np.empty(0, dtype=str))
+
+    def rows(actor, target, when, first_id):
+        return services.Rows(
+            flows=G.Stream(actor, target, when, np.ones(len(actor))),
+            rows=len(actor),
+            last_id=first_id + len(actor),
+            stage_rows=(actor, np.zeros(len(actor), dtype=np.int64)),
+            events=events,
+        )
+
+    rng = np.random.default_rng(7)
+    fulls, incrementals = [], []
+    for run in range(runs):
+        t0 = time.perf_counter()
+        whole = services._rollups(directory, rows(stream.actor, stream.target, at, 0), start)
+        services._figures(directory, whole, 12)
+        services._graph_figures(directory, G.Stream(stream.actor, stream.target, at, stream.weight))
+        blob = rollup.to_bytes(whole)
+        fulls.append(time.perf_counter() - t0)
+        print(
+            f"  full refresh from arrays: {fulls[-1]:.1f} s, rollups {len(blob) / 2**20:.0f} MiB; {_load()}", flush=True
+        )
+        actor, target = rng.integers(0, people, new), rng.integers(0, people, new)
+        when = start + span + np.sort(rng.integers(0, 3600, new))
+        t0 = time.perf_counter()
+        stored = rollup.from_bytes(blob)
+        added = services._rollups(directory, rows(actor, target, when, 10**9 + run * new), start)
+        merged = {name: rollup.merge(stored[name], added[name]) for name in stored}
+        services._figures(directory, merged, 13)
+        rollup.to_bytes(merged)
+        incrementals.append(time.perf_counter() - t0)
+        print(f"  incremental refresh of {new:,} new from arrays: {incrementals[-1]:.2f} s; {_load()}", flush=True)
+    print(
+        f"{people:,} people, {interactions:,} interactions, from arrays: incremental refresh after {new:,} new, "
+        f"median of {runs}: {statistics.median(incrementals):.2f} s; full refresh median "
+        f"{statistics.median(fulls):.1f} s; full / incremental "
+        f"{statistics.median(f / i for f, i in zip(fulls, incrementals, strict=True)):.1f}x; peak memory "
+        f"{_peak_mib():.0f} MiB; {_load()}"
+    )
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--people", type=int, default=100_000)
@@ -149,9 +226,14 @@ def main() -> None:
     parser.add_argument("--new", type=int, default=100_000)
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--database-url", default=None)
+    parser.add_argument("--from-arrays", action="store_true")
     args = parser.parse_args()
     tmp = tempfile.TemporaryDirectory(prefix="bench-insights-")
     _setup_django(Path(tmp.name), args.database_url)
+    if args.from_arrays:
+        print(f"machine: {platform.platform()}, {os.cpu_count()} cores, Python {platform.python_version()}")
+        from_arrays(args.people, args.interactions, args.new, args.runs)
+        return
     from datetime import UTC, datetime, timedelta
 
     from django.db import connection
