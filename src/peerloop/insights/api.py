@@ -50,6 +50,14 @@ class InsightsKpiImpactOut(Schema):
     comparison_mean: list[float | None]
 
 
+class InsightsMechanismHealthOut(Schema):
+    code: str
+    label: str
+    state: str = Field(description="healthy, needs attention, no activity yet or not measured")
+    summary: str
+    figures: dict[str, str]
+
+
 class InsightsProgramReportOut(Schema):
     program_id: int
     since: date
@@ -62,6 +70,7 @@ class InsightsProgramReportOut(Schema):
     owner_actions: int
     sponsor_actions: int | None
     kpis: list[InsightsKpiImpactOut]
+    mechanisms: list[InsightsMechanismHealthOut]
 
 
 @router.get(
@@ -84,6 +93,12 @@ def program_report(request: HttpRequest, program_id: int):
         leaders_taking_part=report.leaders_taking_part,
         owner_actions=report.owner_actions,
         sponsor_actions=report.sponsor_actions,
+        mechanisms=[
+            InsightsMechanismHealthOut(
+                code=m.code, label=m.label, state=m.state, summary=m.summary, figures=dict(m.figures)
+            )
+            for m in report.mechanisms
+        ],
         kpis=[
             InsightsKpiImpactOut(
                 metric_code=k.progress.metric.code,

@@ -345,6 +345,16 @@ def program_report_pdf(request: HttpRequest, program_id: int) -> HttpResponse:
         ("Owner and sponsor", f"{report.owner_actions}{sponsor}", "things they did in Peerloop"),
     ]
     sections = []
+    if report.mechanisms:
+        sections.append(
+            pdf.Section(
+                "Health of each mechanism",
+                [
+                    f"{m.label}: {m.state}. {m.summary} " + "; ".join(f"{label} {value}" for label, value in m.figures)
+                    for m in report.mechanisms
+                ],
+            )
+        )
     for row in context["rows"]:
         k = row["k"]
         effect = k.result.effect
