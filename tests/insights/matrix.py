@@ -1,5 +1,5 @@
 """Routes of insights: leaders, program owners and admins read the aggregates and refresh them;
-person-level views are for admins only; members and guests reach nothing."""
+person-level views and pseudonymized exports are for admins only; members and guests reach nothing."""
 
 from django.urls import reverse
 
@@ -45,6 +45,12 @@ CASES = [
         allowed=READERS,
         ok=(200,),
     ),
+    Case(
+        route="insights:program_pdf",
+        url=lambda w: reverse("insights:program_pdf", args=[w.program.pk]),
+        allowed=READERS,
+        ok=(200,),
+    ),
     Case(route="insights:people", url=lambda w: reverse("insights:people"), allowed=ADMIN, ok=(200,)),
     Case(
         route="insights:people_toggle",
@@ -73,5 +79,21 @@ CASES = [
         data=lambda w: {},
         allowed=READERS,
         ok=(202,),
+    ),
+    Case(route="insights:exports", url=lambda w: reverse("insights:exports"), allowed=ADMIN, ok=(200,)),
+    Case(
+        route="insights:exports",
+        method="POST",
+        url=lambda w: reverse("insights:exports"),
+        data=lambda w: {"kind": "pairs", "key": "matrix-study", "months": "12"},
+        allowed=ADMIN,
+        ok=(200,),
+        note="the download",
+    ),
+    Case(
+        route="GET /api/v1/insights/exports/{kind}",
+        url=lambda w: "/api/v1/insights/exports/interactions?key=matrix-study",
+        allowed=ADMIN,
+        ok=(200,),
     ),
 ]

@@ -14,8 +14,10 @@ def interaction_list(
     until: datetime | None = None,
     kind: str | None = None,
     actor_id: int | None = None,
+    after_id: int | None = None,
 ) -> QuerySet[Interaction]:
-    """Interactions oldest first, in [since, until), of one kind and by one person when given."""
+    """Interactions oldest first, in [since, until), of one kind, by one person and recorded after
+    the row ``after_id`` when given."""
     qs = Interaction.objects.all().order_by("occurred_at", "id")
     if since:
         qs = qs.filter(occurred_at__gte=since)
@@ -25,6 +27,8 @@ def interaction_list(
         qs = qs.filter(kind=kind)
     if actor_id is not None:
         qs = qs.filter(actor_id=actor_id)
+    if after_id is not None:
+        qs = qs.filter(id__gt=after_id)
     return qs
 
 

@@ -5,14 +5,14 @@ only (groups under the privacy floor are left out). Others get 404s."""
 from datetime import date, datetime
 import uuid
 
-from django.http import HttpRequest
-from ninja import Field, Router, Schema, Status
+from django.http import HttpRequest, StreamingHttpResponse
+from ninja import Field, Query, Router, Schema, Status
 
 from peerloop.core.permissions import NotFound, require_write
 from peerloop.core.roles import Actor
 from peerloop.core.services import job_create
 from peerloop.core.tasks import actor_params, enqueue_on_commit
-from peerloop.insights import permissions, queries, reports
+from peerloop.insights import exports, permissions, queries, reports
 from peerloop.insights.tasks import snapshot_refresh_task
 
 router = Router(tags=["insights"])
@@ -50,6 +50,14 @@ class InsightsKpiImpactOut(Schema):
     comparison_mean: list[float | None]
 
 
+class InsightsMechanismHealthOut(Schema):
+    code: str
+    label: str
+    state: str = Field(description="healthy, needs attention, no activity yet or not measured")
+    summary: str
+    figures: dict[str, str]
+
+
 class InsightsProgramReportOut(Schema):
     program_id: int
     since: date
@@ -62,6 +70,7 @@ class InsightsProgramReportOut(Schema):
     owner_actions: int
     sponsor_actions: int | None
     kpis: list[InsightsKpiImpactOut]
+    mechanisms: list[InsightsMechanismHealthOut]
 
 
 @router.get(
@@ -84,6 +93,12 @@ def program_report(request: HttpRequest, program_id: int):
         leaders_taking_part=report.leaders_taking_part,
         owner_actions=report.owner_actions,
         sponsor_actions=report.sponsor_actions,
+        mechanisms=[
+            InsightsMechanismHealthOut(
+                code=m.code, label=m.label, state=m.state, summary=m.summary, figures=dict(m.figures)
+            )
+            for m in report.mechanisms
+        ],
         kpis=[
             InsightsKpiImpactOut(
                 metric_code=k.progress.metric.code,
@@ -147,3 +162,32 @@ def refresh(request: HttpRequest):
     )
     enqueue_on_commit(snapshot_refresh_task, str(job.pk))
     return Status(202, InsightsRefreshOut(job_id=job.pk, status_url=f"/api/v1/jobs/{job.pk}"))
+
+
+@router.get(
+    "/insights/exports/{kind}",
+    summary="A pseudonymized CSV of the interactions or pair flows, for analysts (admins; audited)",
+    openapi_extra={
+        "responses": {
+            200: {
+                "description": "CSV: people as keyed pseudonyms, units under five people suppressed",
+                "content": {"text/csv": {"schema": {"type": "string"}}},
+            }
+        }
+    },
+)
+def export(
+    request: HttpRequest,
+    kind: str,
+    key: str = Query(..., description="Export key: the same key gives the same pseudonyms"),
+    months: int = Query(12, ge=1, le=36),
+) -> StreamingHttpResponse:
+    """``kind`` is ``interactions`` (one row per interaction: hour, kind, pseudonyms, units) or
+    ``pairs`` (one row per pair: count, weight, first and last day). Writes one audit row."""
+    actor = _actor(request)
+    permissions.require_export(actor)
+    opened = exports.export_open(actor=actor, kind=kind, key=key, months=months)
+    response = StreamingHttpResponse(opened.rows, content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="{opened.file_name}"'
+    response["Cache-Control"] = "no-store"
+    return response

@@ -20,6 +20,9 @@ class Snapshot(models.Model):
     seconds = models.FloatField(default=0.0, help_text="How long the refresh took")
     data = models.JSONField(default=dict)
     brokers = models.JSONField(default=list, help_text="Person ids and betweenness of the top brokers")
+    aggregates = models.BinaryField(
+        null=True, editable=False, help_text="The rollup of the window (newest snapshot only)"
+    )
 
     class Meta:
         ordering = ["-computed_at", "-id"]

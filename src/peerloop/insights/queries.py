@@ -4,7 +4,13 @@ from peerloop.insights.models import PersonViewGrant, Snapshot
 
 
 def snapshot_latest() -> Snapshot | None:
-    return Snapshot.objects.order_by("-computed_at", "-id").first()
+    """The newest snapshot, without its aggregates (only refreshes read those)."""
+    return Snapshot.objects.defer("aggregates").order_by("-computed_at", "-id").first()
+
+
+def snapshot_with_rollup() -> Snapshot | None:
+    """The newest snapshot that kept its aggregates, for an incremental refresh to add to."""
+    return Snapshot.objects.exclude(aggregates=None).order_by("-computed_at", "-id").first()
 
 
 def person_views_enabled(*, user_id: int | None) -> bool:

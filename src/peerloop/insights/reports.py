@@ -18,6 +18,7 @@ from peerloop.core import queries as core_queries
 from peerloop.core.permissions import NotFound
 from peerloop.core.roles import Actor
 from peerloop.insights import impact
+from peerloop.insights.mechanisms import MechanismHealth, mechanism_health
 from peerloop.insights.permissions import require_read
 from peerloop.people import queries as people_queries
 from peerloop.programs import queries as programs_queries
@@ -63,6 +64,7 @@ class ProgramReport:
     owner_actions: int
     sponsor_actions: int | None
     kpis: list[KpiImpact]
+    mechanisms: list[MechanismHealth] = field(default_factory=list)
 
 
 def _month(day: date) -> date:
@@ -117,6 +119,13 @@ def program_report(*, actor: Actor, program_id: int, now: datetime | None = None
         owner_actions=int(per_actor.get(program.owner_id, 0)),
         sponsor_actions=int(per_actor.get(program.sponsor_id, 0)) if program.sponsor_id else None,
         kpis=kpis,
+        mechanisms=mechanism_health(
+            mechanisms=program.mechanisms or [],
+            labels=programs_queries.MECHANISM_LABELS,
+            audience_ids=audience_ids,
+            since=since_dt,
+            until=now,
+        ),
     )
 
 

@@ -1,22 +1,26 @@
 """Web pages of insights: the dashboard, its CSV downloads, refreshes and person-level views."""
 
 import csv
-from datetime import timedelta
+from datetime import datetime, timedelta
 import io
 from pathlib import Path
 from typing import Any
 
 from django.contrib import messages
 from django.contrib.staticfiles import finders
-from django.http import Http404, HttpRequest, HttpResponse
+from django.core.exceptions import ValidationError
+from django.http import Http404, HttpRequest, HttpResponse, StreamingHttpResponse
 from django.shortcuts import redirect, render
+from django.utils import timezone
 from django.utils.safestring import mark_safe
 from django.views.decorators.http import require_POST
 
+from peerloop.core import queries as core_queries
 from peerloop.core.permissions import require
 from peerloop.core.services import job_create
 from peerloop.core.tasks import actor_params, enqueue_on_commit
-from peerloop.insights import permissions, queries, reports, services, svg
+from peerloop.insights import exports as insights_exports
+from peerloop.insights import pdf, permissions, queries, reports, services, svg
 from peerloop.insights.models import Snapshot
 from peerloop.insights.tasks import snapshot_refresh_task
 from peerloop.people import queries as people_queries
@@ -127,8 +131,15 @@ def dashboard(request: HttpRequest) -> HttpResponse:
             text=_summaries(snapshot.data),
             person_views=permissions.can_see_people(actor, enabled=queries.person_views_enabled(user_id=actor.user_id)),
             is_admin=actor.is_admin,
+            graph_as_of=_graph_as_of(snapshot),
         )
     return render(request, "insights/dashboard.html", context)
+
+
+def _graph_as_of(snapshot: Snapshot) -> datetime | None:
+    """When the network figures were computed: the last full refresh's time."""
+    stamp = snapshot.data.get("refresh", {}).get("graph_computed_at")
+    return datetime.fromisoformat(stamp) if stamp else None
 
 
 @require_POST
@@ -255,7 +266,50 @@ def _report_context(request: HttpRequest, program_id: int) -> dict:
     context = {"nav": "insights", "report": report, "rows": rows, "snapshot": snapshot}
     if snapshot is not None:
         context.update(org_charts=_charts(snapshot), org_text=_summaries(snapshot.data), data=snapshot.data)
+        audience = snapshot.data.get("programs", {}).get(str(program_id))
+        context["audience_data"] = audience
+        if audience and not audience.get("hidden"):
+            context.update(audience_charts=_audience_charts(snapshot, audience), audience_text=_audience_text(audience))
     return context
+
+
+def _audience_text(audience: dict) -> dict[str, str]:
+    text = _summaries(audience)
+    nodes = audience.get("unit_map", {}).get("nodes", [])
+    return {
+        "flows": f"{audience.get('interactions', 0):,} interactions had someone of the audience at either end. "
+        + text["flows"],
+        "network": (
+            f"{len(nodes)} units with at least five people of the audience (circles sized by them); lines are the "
+            "audience's interactions between units."
+            if nodes
+            else "No unit has five or more people of this audience, so a map of its units would show individuals: "
+            "it is left out."
+        )
+        + f" {_pct(audience.get('cross_unit_share'))} of the audience's interactions crossed units.",
+    }
+
+
+def _audience_charts(snapshot: Snapshot, audience: dict) -> dict[str, str]:
+    monthly = audience.get("monthly", {})
+    network = audience.get("unit_map", {})
+    text = _audience_text(audience)
+    charts = {
+        "flows": svg.line_chart(
+            {name: monthly.get(name, []) for name in FLOWS},
+            _month_labels(snapshot),
+            title="The audience's lateral and vertical flows by month",
+            desc=text["flows"],
+        ),
+        "network": svg.network_map(
+            network.get("nodes", []),
+            network.get("edges", []),
+            title="The audience's network of units",
+            desc=text["network"],
+        ),
+    }
+    # Built from escaped text and numbers only (svg.py escapes every label).
+    return {name: mark_safe(chart) for name, chart in charts.items()}
 
 
 def program_report(request: HttpRequest, program_id: int) -> HttpResponse:
@@ -270,4 +324,96 @@ def program_report_export(request: HttpRequest, program_id: int) -> HttpResponse
     response = render(request, "insights/program_export.html", context)
     slug = context["report"].program.slug
     response["Content-Disposition"] = f'attachment; filename="peerloop-report-{slug}.html"'
+    return response
+
+
+def program_report_pdf(request: HttpRequest, program_id: int) -> HttpResponse:
+    """The report as a PDF, charts included."""
+    context = _report_context(request, program_id)
+    report = context["report"]
+    program = report.program
+
+    def floor(value: int | None) -> str:
+        return "fewer than 5" if value is None else f"{value:,}"
+
+    owner = f"owner {program.owner.name}" + (f", sponsor {program.sponsor.name}" if program.sponsor else "")
+    sponsor = f" and {report.sponsor_actions}" if report.sponsor_actions is not None else ""
+    figures = [
+        ("Audience", f"{report.audience:,}", "people the program is for"),
+        ("Taking part", floor(report.taking_part), "met a peer, asked, answered, shared a lesson, worked feedback"),
+        ("Leaders taking part", f"{floor(report.leaders_taking_part)} of {report.leaders}", "level 6 or above"),
+        ("Owner and sponsor", f"{report.owner_actions}{sponsor}", "things they did in Peerloop"),
+    ]
+    sections = []
+    if report.mechanisms:
+        sections.append(
+            pdf.Section(
+                "Health of each mechanism",
+                [
+                    f"{m.label}: {m.state}. {m.summary} " + "; ".join(f"{label} {value}" for label, value in m.figures)
+                    for m in report.mechanisms
+                ],
+            )
+        )
+    for row in context["rows"]:
+        k = row["k"]
+        effect = k.result.effect
+        lines = [k.progress.label]
+        if effect is not None:
+            interval = f"95% interval {k.result.low:.2f} to {k.result.high:.2f}"
+            lines.append(f"Effect {effect:+.2f} {k.progress.metric.unit_label} ({interval})")
+        lines.append(k.result.message)
+        units = f"{k.result.treated_units} units took part, {k.result.comparison_units} measured on the same metric"
+        notes = [f"{units} did not."]
+        sections.append(pdf.Section(k.progress.metric.name, lines, str(row["chart"] or ""), notes))
+    audience = context.get("audience_data")
+    if audience and not audience.get("hidden"):
+        charts, text = context["audience_charts"], context["audience_text"]
+        sections.append(pdf.Section("The audience's lateral and vertical flows", [text["flows"]], str(charts["flows"])))
+        network = str(charts["network"]) if audience.get("unit_map", {}).get("nodes") else ""
+        sections.append(pdf.Section("The audience's network of units", [text["network"]], network))
+    elif audience:
+        sections.append(pdf.Section("The audience's flows", ["The audience has fewer than five people: not shown."]))
+    document = pdf.Document(
+        title=f"Did \u201c{program.name}\u201d pay off?",
+        subtitle=f"Since {report.since:%d %b %Y}, {owner}",
+        figures=figures,
+        sections=sections,
+        generated=timezone.localdate(),
+    )
+    response = HttpResponse(pdf.program_report_pdf(document), content_type="application/pdf")
+    response["Content-Disposition"] = f'attachment; filename="peerloop-report-{program.slug}.pdf"'
+    return response
+
+
+def _export_page(request: HttpRequest, *, errors: dict | None = None, values: dict | None = None) -> HttpResponse:
+    recent = core_queries.audit_list(action="insights.export")[:10]
+    context = {
+        "nav": "insights",
+        "kinds": insights_exports.KINDS,
+        "recent": recent,
+        "errors": errors or {},
+        "values": values or {"kind": "interactions", "key": "", "months": 12},
+    }
+    return render(request, "insights/exports.html", context, status=422 if errors else 200)
+
+
+def exports(request: HttpRequest) -> HttpResponse | StreamingHttpResponse:
+    """Pseudonymized exports for analysts: admins only; every export is audited."""
+    actor = request.actor  # type: ignore[attr-defined]
+    permissions.require_export(actor)
+    if request.method != "POST":
+        return _export_page(request)
+    values = {k: request.POST.get(k, "").strip() for k in ("kind", "key", "months")}
+    try:
+        months = int(values["months"] or 12)
+    except ValueError:
+        return _export_page(request, errors={"months": ["Months is a whole number from 1 to 36."]}, values=values)
+    try:
+        export = insights_exports.export_open(actor=actor, kind=values["kind"], key=values["key"], months=months)
+    except ValidationError as exc:
+        return _export_page(request, errors=exc.message_dict, values=values)
+    response = StreamingHttpResponse(export.rows, content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="{export.file_name}"'
+    response["Cache-Control"] = "no-store"
     return response
