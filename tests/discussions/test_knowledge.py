@@ -5,6 +5,7 @@ the input timeline and who to ask."""
 from datetime import timedelta
 
 from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 from icalendar import Calendar
 import pytest
@@ -12,7 +13,7 @@ import pytest
 from peerloop.core.models import Interaction
 from peerloop.core.permissions import PermissionDenied
 from peerloop.discussions import permissions, queries, services
-from peerloop.discussions.models import EntryVersion, Proposal, Thread
+from peerloop.discussions.models import EntryVersion, PeerSession, Proposal, Thread
 from peerloop.notifications.models import Notification, OutgoingEmail
 from tests.discussions.helpers import actor, community, peer, private_question, question
 from tests.notifications.helpers import parts, smtp_inbox  # noqa: F401 - fixture
@@ -230,3 +231,51 @@ def test_guests_search_only_their_spaces_through_the_api(world, client_as):
     found = client_as("guest").get("/api/v1/discussions/search", {"q": "zebra"}).json()
     assert [h["space_id"] for h in found] == [world.guest_space.pk]
     assert "margin" not in str(found).lower()
+
+
+def test_a_recurring_session_plans_its_next_occurrence_once_it_has_ended(
+    world,
+    smtp_inbox,  # noqa: F811
+    django_capture_on_commit_callbacks,
+    client_as,
+):
+    start = timezone.now().replace(microsecond=0) + timedelta(hours=1)
+    with django_capture_on_commit_callbacks(execute=True):
+        first = services.session_create(
+            actor=actor(world.member), space_id=community(world).pk, title="Pricing circle", starts_at=start,
+            repeat_days=7,
+        )  # fmt: skip
+        once = services.session_create(
+            actor=actor(world.member), space_id=community(world).pk, title="One-off", starts_at=start
+        )
+    assert services.sessions_repeat(now=start + timedelta(minutes=30)) == []  # not ended yet
+    question(world, title="Asked after the first session")
+    ended = start + timedelta(days=15)  # two weeks missed: the next is the first date still ahead
+    with django_capture_on_commit_callbacks(execute=True):
+        [second] = services.sessions_repeat(now=ended)
+    assert second.previous_id == first.pk and second.starts_at == start + timedelta(days=21)
+    assert (second.title, second.repeat_days, second.duration_minutes) == ("Pricing circle", 7, 45)
+    assert ("question", "Asked after the first session") in [(i["kind"], i["title"]) for i in second.agenda]
+    invites = [
+        next(c for c in Calendar.from_ical(parts(msg)["text/calendar"]).walk() if c.name == "VEVENT")
+        for _, to, msg in smtp_inbox.messages
+        if to[0] == world.leader.email
+    ]
+    pricing = sorted(e["DTSTART"].dt for e in invites if str(e["SUMMARY"]) == "Pricing circle")
+    assert pricing == [first.starts_at, second.starts_at]  # the first session's invitation and the second's
+    assert services.sessions_repeat(now=ended) == []  # once only
+    assert not PeerSession.objects.filter(previous=once).exists()  # a one-off never repeats
+    page = client_as("member").get(f"/discussions/sessions/{first.pk}/").content.decode()
+    assert f"/discussions/sessions/{second.pk}/" in page and "next:" in page
+
+
+def test_a_session_followed_already_plans_no_other(world):
+    start = timezone.now() - timedelta(days=1)
+    first = services.session_create(
+        actor=actor(world.member), space_id=community(world).pk, title="Weekly", starts_at=start, repeat_days=7
+    )
+    PeerSession.objects.create(space=first.space, title="Weekly", starts_at=start + timedelta(days=7), previous=first)
+    assert services.sessions_repeat() == []
+    with pytest.raises(IntegrityError), transaction.atomic():  # the link is unique: a racing plan is refused
+        PeerSession.objects.create(space=first.space, title="Weekly", starts_at=start, previous=first)
+    assert PeerSession.objects.filter(title="Weekly").count() == 2

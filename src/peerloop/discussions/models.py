@@ -307,6 +307,14 @@ class PeerSession(TimeStamped):
     lesson = models.ForeignKey(Thread, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
     created_by = models.ForeignKey("people.Person", on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
     attendees = models.ManyToManyField("people.Person", blank=True, related_name="+")
+    previous = models.OneToOneField(
+        "self",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="next_occurrence",
+        help_text="The occurrence of a recurring session this one follows (at most one follows each)",
+    )
 
     class Meta:
         ordering = ["-starts_at", "-id"]

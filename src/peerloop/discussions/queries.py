@@ -238,7 +238,11 @@ def session_list(*, space_ids: Iterable[int]) -> QuerySet[PeerSession]:
 
 
 def session_get(*, session_id: int) -> PeerSession | None:
-    return PeerSession.objects.select_related("space", "lesson").filter(pk=session_id).first()
+    return (
+        PeerSession.objects.select_related("space", "lesson", "previous", "next_occurrence")
+        .filter(pk=session_id)
+        .first()
+    )
 
 
 def input_timeline(*, person_id: int, space_ids: Iterable[int], limit: int = 50) -> list[dict]:

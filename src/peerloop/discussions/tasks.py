@@ -1,4 +1,4 @@
-"""Background work of discussions: the digest and the content-health scan (Huey periodic tasks)."""
+"""Background work of discussions: the digest, recurring sessions and the content-health scan (Huey periodic tasks)."""
 
 import logging
 
@@ -21,6 +21,14 @@ def digests_due_task() -> None:
     """Every hour: one task per person who may have a digest due."""
     for person_id in services.digest_due_people():
         digest_send_task(person_id)
+
+
+@db_periodic_task(crontab(minute="25", hour="*"))
+def sessions_repeat_task() -> None:
+    """Every hour: recurring sessions that have ended get their next occurrence, agenda and invitations."""
+    planned = services.sessions_repeat()
+    if planned:
+        logger.info("discussions: %d next session occurrences planned", len(planned))
 
 
 @db_periodic_task(crontab(minute="40", hour="3"))

@@ -11,6 +11,7 @@ from peerloop.discussions.services.knowledge import (
     session_attend,
     session_create,
     session_notes,
+    sessions_repeat,
 )
 from peerloop.discussions.services.playbooks import (
     Conflict,
@@ -77,6 +78,7 @@ __all__ = [
     "session_attend",
     "session_create",
     "session_notes",
+    "sessions_repeat",
     "thread_assign",
     "thread_create",
     "thread_delete_for_space",

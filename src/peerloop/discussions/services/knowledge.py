@@ -4,7 +4,7 @@ from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.db.models import Q
 from django.template.loader import render_to_string
 from django.utils import timezone
@@ -114,6 +114,48 @@ def session_create(
         )
         session_invite(session=session)
     return session
+
+
+def sessions_repeat(*, now: datetime | None = None) -> list[PeerSession]:
+    """Plan the next occurrence of every recurring session that has ended and has none yet:
+    ``repeat_days`` after it (the first such date still ahead), with an agenda built now from
+    the space's open questions, fresh lessons and routed feedback, and invitations sent.
+
+    Idempotent and safe to run concurrently: each session has at most one next occurrence
+    (a unique link), so a second run, or a run racing this one, plans nothing more."""
+    now = now or timezone.now()
+    due = [
+        s
+        for s in PeerSession.objects.filter(repeat_days__gt=0, next_occurrence__isnull=True, starts_at__lt=now)
+        .select_related("space")
+        .order_by("starts_at", "id")
+        if s.starts_at + timedelta(minutes=s.duration_minutes) <= now
+    ]
+    planned = []
+    for session in due:
+        if session.space.archived:
+            continue  # an archived space meets no more
+        step = timedelta(days=session.repeat_days)
+        starts_at = session.starts_at + step
+        while starts_at <= now:
+            starts_at += step
+        try:
+            with transaction.atomic():
+                follower = PeerSession.objects.create(
+                    space=session.space,
+                    title=session.title,
+                    starts_at=starts_at,
+                    duration_minutes=session.duration_minutes,
+                    repeat_days=session.repeat_days,
+                    agenda=session_agenda(space_id=session.space_id, now=now),
+                    created_by_id=session.created_by_id,
+                    previous=session,
+                )
+                session_invite(session=follower)
+        except IntegrityError:
+            continue  # a concurrent run planned it first
+        planned.append(follower)
+    return planned
 
 
 def session_invite(*, session: PeerSession) -> int:
