@@ -438,8 +438,8 @@ def _one_statement(vendor: str) -> str:
         return f"%s::{kind}" if pg else "%s"
 
     marks = [cast(kind) for kind in _ONE_CASTS]
-    marks[6] = f"(SELECT r.id FROM {region} r WHERE lower(r.code) = {cast('text')})"
-    marks[7] = f"(SELECT u.id FROM {unit} u WHERE lower(u.code) = {cast('text')})"
+    marks[6] = f"(SELECT r.id FROM {region} r WHERE lower(r.code) = {cast('text')})"  # noqa: S608 - our own names
+    marks[7] = f"(SELECT u.id FROM {unit} u WHERE lower(u.code) = {cast('text')})"  # noqa: S608 - our own names
     table = FeedbackItem._meta.db_table
     sources = FeedbackSource._meta.db_table
     sql = (
