@@ -17,8 +17,11 @@ WORDS = (
 )  # fmt: skip
 
 
-def database(kind: str, name: str = "feedback_bench") -> str:
-    """A fresh, empty database; returns its URL (also set as DATABASE_URL)."""
+def database(kind: str, name: str = "") -> str:
+    """A fresh, empty database; returns its URL (also set as DATABASE_URL). PostgreSQL's is
+    named by FEEDBACK_BENCH_DB (default feedback_bench), so engineers sharing a server
+    do not drop each other's."""
+    name = name or os.environ.get("FEEDBACK_BENCH_DB", "feedback_bench")
     if kind == "postgres":
         import psycopg
 

@@ -6,8 +6,8 @@ Both go through the same WSGI handler and middleware in this process (Django's t
 client, one request at a time), each request committed before it answers:
 
 - api: ``POST /api/v1/feedback/items`` with a write token and an Idempotency-Key, one item
-  (token checked, schema validated, region resolved, key looked up, receipt written, item
-  stored, answer serialized);
+  (token and person read, schema validated, item stored by one INSERT that resolves its
+  source and region and checks its key, receipt written, answer serialized);
 - bare: a view (mounted by this script only) that parses the JSON and inserts the same
   row with ``FeedbackItem.objects.create``.
 

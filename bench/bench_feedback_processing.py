@@ -26,7 +26,7 @@ def main() -> None:
     parser.add_argument("--db", choices=("postgres", "sqlite"), default="sqlite")
     parser.add_argument("--rows", type=int, default=100_000)
     parser.add_argument("--runs", type=int, default=3)
-    parser.add_argument("--batch", type=int, default=2000)
+    parser.add_argument("--batch", type=int, default=5000)
     args = parser.parse_args()
     setup.database(args.db)
     from django.db import connection, transaction

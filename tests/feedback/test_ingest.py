@@ -123,6 +123,50 @@ def test_an_item_key_already_stored_answers_with_the_stored_item(world):
     assert FeedbackItem.objects.count() == 1
 
 
+def test_one_item_is_stored_with_its_codes_resolved_by_the_single_statement(world):
+    o = org(world)
+    client = token_client(world.program_owner)
+    body = {
+        "items": [
+            {"text": "Shipping slow", "score": 4, "region": "LIMA", "unit": "sales-lima", "idempotency_key": "s1"}
+        ]
+    }
+    response = client.post("/api/v1/feedback/items", json.dumps(body), content_type="application/json")
+    assert response.status_code == 201
+    item = FeedbackItem.objects.get()
+    assert (item.text, item.score, item.region_id, item.unit_id, item.idempotency_key, item.submitted_by_id) == (
+        "Shipping slow", 4.0, o.lima.pk, o.sales_lima.pk, "s1", world.program_owner.pk,
+    )  # fmt: skip
+    assert response.json()["items"][0]["id"] == item.pk
+    assert response.json()["items"][0]["region_id"] == o.lima.pk
+
+
+def test_one_item_with_an_unknown_code_or_an_inactive_source_is_refused_by_name(world):
+    org(world)
+    client = token_client(world.program_owner)
+    body = {"items": [{"text": "Shipping slow", "unit": "nowhere"}]}
+    response = client.post("/api/v1/feedback/items", json.dumps(body), content_type="application/json")
+    assert response.status_code == 422
+    assert response.json()["errors"][0]["loc"] == ["body", "items[0].unit"]
+    source = services.source_create(actor=actor_of(world.program_owner), name="Shop API", kind="api")
+    services.source_update(actor=actor_of(world.program_owner), source_id=source.pk, active=False)
+    body = {"items": [{"text": "Shipping slow"}], "source_id": source.pk}
+    response = client.post("/api/v1/feedback/items", json.dumps(body), content_type="application/json")
+    assert response.status_code == 422
+    assert "source_id" in json.dumps(response.json())
+    assert FeedbackItem.objects.count() == 0
+
+
+def test_one_item_whose_key_is_stored_answers_with_the_stored_item_through_the_api(world):
+    client = token_client(world.program_owner)
+    body = json.dumps({"items": [{"text": "a", "idempotency_key": "x"}]})
+    first = client.post("/api/v1/feedback/items", body, content_type="application/json")
+    again = client.post("/api/v1/feedback/items", body, content_type="application/json")
+    assert first.status_code == 201 and again.status_code == 201
+    assert again.json()["items"][0]["id"] == first.json()["items"][0]["id"]
+    assert FeedbackItem.objects.count() == 1
+
+
 @pytest.mark.skipif(connection.vendor != "postgresql", reason="SQLite serializes writers: no race to test")
 @pytest.mark.django_db(transaction=True)
 def test_ten_concurrent_posts_with_one_key_make_one_item_and_ten_identical_answers(world):

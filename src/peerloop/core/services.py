@@ -3,6 +3,7 @@
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 import uuid
 
 from django.db import transaction
@@ -163,12 +164,20 @@ def interaction_record_fast(*, events: Iterable[InteractionEvent]) -> int:
     rows = []
     stamp = connection.ops.adapt_datetimefield_value
     native_uuid = connection.features.has_native_uuid_field
+    stamps: dict[datetime, Any] = {}  # a batch's events mostly share one moment
     for event in events:
-        for interaction in _interaction_rows(event, now):
-            event_id = interaction.event_id if native_uuid else interaction.event_id.hex
+        # Tuples straight from the event, without a model instance per row (the hot path).
+        if event.weight < 0:
+            raise ValueError("weight must not be negative")
+        when = event.occurred_at or now
+        if when not in stamps:
+            stamps[when] = stamp(when)
+        event_id = uuid.uuid4() if native_uuid else uuid.uuid4().hex
+        targets: Iterable[int | None] = event.target_ids or [None]
+        for target in targets:
             rows.append(
-                (stamp(interaction.occurred_at), interaction.kind, interaction.actor_id, interaction.target_id,
-                 interaction.space_id, interaction.object_type, interaction.object_id, interaction.weight, event_id)
+                (stamps[when], event.kind, event.actor_id, target, event.space_id, event.object_type,
+                 str(event.object_id), event.weight, event_id)
             )  # fmt: skip
     if not rows:
         return 0

@@ -381,6 +381,10 @@ def items_ingest(
         raise ValidationError({"items": "Send at least one item."})
     if len(records) > MAX_BATCH:
         raise ValidationError({"items": f"At most {MAX_BATCH} items per request."})
+    if len(records) == 1:
+        fast = _ingest_one(records[0], source_id=source_id, submitted_by_id=actor.person_id)
+        if fast is not None:
+            return [fast]
     source = _source(source_id, SourceKind.API)
     places = Places()
     errors: dict[str, list[str]] = {}
@@ -412,6 +416,100 @@ def items_ingest(
     return [found[i] for i in ids]
 
 
+_ONE_CASTS = (
+    "varchar", "text", "double precision", "varchar", "varchar", "varchar", "bigint", "bigint", "timestamptz",
+    "timestamptz", "jsonb", "varchar", "boolean", "boolean", "bigint",
+)  # fmt: skip
+_one_sql: dict[str, str] = {}
+
+
+def _one_statement(vendor: str) -> str:
+    """INSERT of one item that resolves its source and its region's and unit's codes in the
+    statement itself and does nothing on a key already stored: one round trip. No row comes
+    back when the key exists, the source is missing or inactive, or a code is unknown; the
+    caller then takes the checked path, which says which."""
+    if vendor in _one_sql:
+        return _one_sql[vendor]
+    region = people_queries.region_list().model._meta.db_table
+    unit = people_queries.unit_list().model._meta.db_table
+    pg = vendor == "postgresql"
+
+    def cast(kind: str) -> str:  # PostgreSQL cannot infer the type of a parameter in a SELECT list
+        return f"%s::{kind}" if pg else "%s"
+
+    marks = [cast(kind) for kind in _ONE_CASTS]
+    marks[6] = f"(SELECT r.id FROM {region} r WHERE lower(r.code) = {cast('text')})"  # noqa: S608 - our own names
+    marks[7] = f"(SELECT u.id FROM {unit} u WHERE lower(u.code) = {cast('text')})"  # noqa: S608 - our own names
+    table = FeedbackItem._meta.db_table
+    sources = FeedbackSource._meta.db_table
+    sql = (
+        f"INSERT INTO {table} ({', '.join(ROW_COLUMNS)}) SELECT s.id, {', '.join(marks)} FROM {sources} s "  # noqa: S608
+        f"WHERE (({cast('bigint')} IS NULL AND s.slug = {cast('text')}) OR (s.id = {cast('bigint')} AND s.active)) "
+        f"AND ({cast('text')} = '' OR EXISTS (SELECT 1 FROM {region} r WHERE lower(r.code) = {cast('text')})) "
+        f"AND ({cast('text')} = '' OR EXISTS (SELECT 1 FROM {unit} u WHERE lower(u.code) = {cast('text')})) "
+        "ON CONFLICT (source_id, idempotency_key) DO NOTHING RETURNING id, source_id, region_id, unit_id"
+    )
+    _one_sql[vendor] = sql
+    return sql
+
+
+def _ingest_one(
+    values: Mapping[str, Any], *, source_id: int | None, submitted_by_id: int | None
+) -> FeedbackItem | None:
+    """The single-item API path: the record checked in memory, stored by one statement
+    (:func:`_one_statement`) and enqueued. None when that statement stored nothing: the
+    checked path (items_ingest's batch path) answers, with the stored item or the error."""
+    problems: list[str] = []
+    cleaned = clean_record(values, places=_NO_PLACES, error=lambda c, m: problems.append(c))
+    if cleaned is None:
+        return None
+    region_code = _text(values.get("region")).lower()
+    unit_code = _text(values.get("unit")).lower()
+    now = timezone.now()
+    row = list(_row(0, cleaned, submitted_by_id, now))[1:]
+    if connection.vendor != "postgresql":
+        row[8], row[9] = (
+            connection.ops.adapt_datetimefield_value(row[8]),
+            connection.ops.adapt_datetimefield_value(row[9]),
+        )
+    row[6], row[7] = region_code, unit_code
+    params = [*row, source_id, f"{SourceKind.API}-default", source_id, region_code, region_code, unit_code, unit_code]
+    with transaction.atomic(savepoint=False), connection.cursor() as cursor:
+        cursor.execute(_one_statement(connection.vendor), params)
+        stored = cursor.fetchone()
+        if stored is None:
+            return None
+        enqueue_processing()
+    item_id, source, region_id, unit_id = stored
+    if _processed_inline():
+        return FeedbackItem.objects.get(pk=item_id)  # tagged and routed already, in this transaction
+    return FeedbackItem(
+        id=item_id, source_id=source, idempotency_key=cleaned.idempotency_key, text=cleaned.text,
+        score=cleaned.score, channel=cleaned.channel, segment=cleaned.segment, product=cleaned.product,
+        region_id=region_id, unit_id=unit_id, occurred_at=cleaned.occurred_at or now, received_at=now,
+        attributes=cleaned.attributes, submitted_by_id=submitted_by_id,
+    )  # fmt: skip
+
+
+class _CodesInStatement(Places):
+    """Places for :func:`_ingest_one`: codes are resolved by its statement, so any code passes here."""
+
+    class _Any(dict):
+        def get(self, key: Any, default: Any = None) -> Any:
+            return 0
+
+    @property
+    def regions(self) -> dict[str, int]:
+        return self._Any()
+
+    @property
+    def units(self) -> dict[str, int]:
+        return self._Any()
+
+
+_NO_PLACES = _CodesInStatement()
+
+
 def _processed_inline() -> bool:
     """True when the queue runs tasks at once (tests, PEERLOOP_QUEUE_IMMEDIATE): stored
     items were tagged and routed already and must be read again."""
@@ -427,7 +525,7 @@ class IdempotencyConflict(ValidationError):
 def with_receipt(*, scope: str, key: str, body: bytes, work: Callable[[], tuple[int, Any]]) -> tuple[int, Any]:
     """Run ``work`` once per (scope, key): a retry with the same body gets the first answer;
     with another body, IdempotencyConflict. Concurrent requests with one key wait for the
-    first (the receipt row is claimed before the work, in the same transaction)."""
+    first (the receipt row is written after the work, in the same transaction)."""
     digest = hashlib.sha256(body).hexdigest()
     key = key.strip()[:200]
     if not key:
@@ -438,23 +536,47 @@ def with_receipt(*, scope: str, key: str, body: bytes, work: Callable[[], tuple[
             raise IdempotencyConflict({"Idempotency-Key": "This key was used with another request body."})
         return receipt.status, receipt.response
 
-    existing = IngestReceipt.objects.filter(scope=scope, key=key).first()
-    if existing is not None:
-        return answer(existing)
     try:
         with transaction.atomic():
             status, response = work()
             stored = json.loads(json.dumps(response, default=str))
-            # Written last, in the work's transaction: a concurrent request with the same key
-            # waits on this row's unique index (or on an item's key), then fails and rolls
-            # its own work back, and answers with the receipt of the first.
-            IngestReceipt.objects.create(scope=scope, key=key, body_sha256=digest, status=status, response=stored)
-    except IntegrityError:
+            # Written last, in the work's transaction, without a lookup first: a retry, or a
+            # concurrent request with the same key (it waits on this row's unique index, or
+            # on an item's key), finds the row taken, rolls its own work back and answers
+            # with the receipt of the first.
+            if not _receipt_claim(scope=scope, key=key, digest=digest, status=status, response=stored):
+                raise _Taken
+    except IdempotencyConflict:
+        raise
+    except ValidationError:
+        # A retry whose items are stored by now (a webhook's keys) is no error: the first
+        # answer stands.
+        if (earlier := IngestReceipt.objects.filter(scope=scope, key=key).first()) is not None:
+            return answer(earlier)
+        raise
+    except (IntegrityError, _Taken):
         existing = IngestReceipt.objects.filter(scope=scope, key=key).first()
         if existing is None:
             raise
         return answer(existing)
     return status, stored
+
+
+class _Taken(Exception):
+    """The receipt's (scope, key) was written first by another request: roll back."""
+
+
+def _receipt_claim(*, scope: str, key: str, digest: str, status: int, response: Any) -> bool:
+    """Write the receipt unless one exists for (scope, key); True when written."""
+    table = IngestReceipt._meta.db_table
+    sql = (
+        f'INSERT INTO {table} (scope, "key", body_sha256, status, response, created_at) '  # noqa: S608
+        'VALUES (%s, %s, %s, %s, %s, %s) ON CONFLICT (scope, "key") DO NOTHING RETURNING id'
+    )
+    now = connection.ops.adapt_datetimefield_value(timezone.now())
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [scope, key, digest, status, json.dumps(response), now])
+        return cursor.fetchone() is not None
 
 
 # --- the webhook -----------------------------------------------------------------------

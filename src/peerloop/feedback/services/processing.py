@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 import logging
 import threading
+import time
 
 from django.db import connection, models, transaction
 from django.db.models import Count
@@ -38,10 +39,13 @@ from peerloop.vocabulary import queries as vocabulary_queries
 
 logger = logging.getLogger("peerloop.feedback")
 
-BATCH = 2000
+BATCH = 5000
 DEFAULT_SLA_HOURS = 48
 MAX_LEVEL = 20
 REMIND_AT = 0.75  # share of the SLA after which the owner is reminded
+# A drain reuses the directory's candidates and open counts for this many seconds: a change
+# of the directory or of the rules reaches routing within it (and at once for a new drain).
+ROUTER_FRESH = 5.0
 
 _cache_lock = threading.Lock()
 _rulebook: tuple[tuple, tagging.Rulebook] | None = None
@@ -167,39 +171,37 @@ class Router:
         return None, None
 
 
-def _claim(batch: int) -> list[int]:
+def _claim(batch: int) -> list[tuple]:
+    """The next batch of new items (id, text, segment, region, unit, score), locked in one
+    query: rows another worker holds are skipped (PostgreSQL), SQLite has one writer."""
     qs = FeedbackItem.objects.filter(state=ItemState.NEW).order_by("id")
     if connection.features.has_select_for_update_skip_locked:
         qs = qs.select_for_update(skip_locked=True)
-    return list(qs.values_list("id", flat=True)[:batch])
+    return list(qs.values_list("id", "text", "segment", "region_id", "unit_id", "score")[:batch])
 
 
-def outbox_process(*, batch: int = BATCH, now: datetime | None = None) -> int:
-    """Tag and route one batch of new items; returns how many (0: the outbox is empty)."""
+def outbox_process(*, batch: int = BATCH, now: datetime | None = None, router: "Router | None" = None) -> int:
+    """Tag and route one batch of new items; returns how many (0: the outbox is empty).
+    ``router`` carries the owners' candidates and open counts over batches of one drain."""
     with transaction.atomic():
-        ids = _claim(batch)
-        if not ids:
+        rows = _claim(batch)
+        if not rows:
             return 0
         now = now or timezone.now()
-        rows = list(
-            FeedbackItem.objects.filter(id__in=ids, state=ItemState.NEW)
-            .order_by("id")
-            .values_list("id", "text", "segment", "region_id", "unit_id", "score")
-        )
         tag_lists = tags_for_texts([r[1] for r in rows])
         stamp = connection.ops.adapt_datetimefield_value(now)
-        router = Router()
+        router = router or Router()
         tags: list[tuple] = []
         transitions: list[tuple] = []
         events: list[InteractionEvent] = []
-        groups: dict[tuple, list[int]] = defaultdict(list)
+        updates: list[tuple] = []
         for (item_id, _text, segment, region_id, unit_id, score), found in zip(rows, tag_lists, strict=True):
             tags.extend((item_id, t.topic_id, t.confidence, t.origin, t.matched) for t in found)
             facts = routing.ItemFacts(frozenset(t.topic_id for t in found), segment, region_id, unit_id, score)
             owner_id, rule = router.route(facts)
             triage = tagging.needs_triage(found)
             sla = rule.sla_hours if rule else DEFAULT_SLA_HOURS
-            groups[(owner_id, rule.pk if rule else None, triage, sla)].append(item_id)
+            updates.append((item_id, owner_id, rule.pk if rule else None, owner_id is None, triage, sla))
             note = f"rule: {rule.name}" if rule else "fallback queue: no owner resolved"
             transitions.append(
                 (item_id, stamp, "route", ItemState.NEW.value, ItemState.ROUTED.value, None, owner_id, note)
@@ -207,17 +209,7 @@ def outbox_process(*, batch: int = BATCH, now: datetime | None = None) -> int:
             if owner_id is not None:
                 events.append(item_event(KIND_ROUTED, actor_id=owner_id, item_id=item_id, at=now))
         _insert(FeedbackTag, ("item_id", "topic_id", "confidence", "origin", "matched"), tags)
-        for (owner_id, rule_id, triage, sla), item_ids in groups.items():
-            for offset in range(0, len(item_ids), 900):
-                FeedbackItem.objects.filter(id__in=item_ids[offset : offset + 900], state=ItemState.NEW).update(
-                    state=ItemState.ROUTED,
-                    owner_id=owner_id,
-                    rule_id=rule_id,
-                    in_fallback=owner_id is None,
-                    needs_triage=triage,
-                    routed_at=now,
-                    due_at=now + timedelta(hours=sla),
-                )
+        _route_items(updates, now=now)
         _insert(
             FeedbackTransition,
             ("item_id", "at", "action", "from_state", "to_state", "by_id", "owner_id", "note"),
@@ -227,6 +219,45 @@ def outbox_process(*, batch: int = BATCH, now: datetime | None = None) -> int:
             interaction_record_fast(events=events)
         _tell_owners(events)
     return len(rows)
+
+
+def _route_items(updates: list[tuple], *, now: datetime) -> None:
+    """The batch's items moved to routed, in one statement on PostgreSQL (an UPDATE from
+    arrays) and one prepared UPDATE by primary key on SQLite; ``updates`` holds
+    (id, owner, rule, in fallback, needs triage, SLA hours) per item."""
+    table = FeedbackItem._meta.db_table
+    due = {sla: now + timedelta(hours=sla) for sla in {u[5] for u in updates}}
+    if connection.vendor == "postgresql":
+        import psycopg
+
+        columns = list(zip(*updates, strict=True))
+        connection.ensure_connection()
+        # Parameters bound by the server (Django's cursor would spell the arrays out in
+        # the SQL text), on Django's connection, in its transaction.
+        with psycopg.Cursor(connection.connection) as cursor:
+            cursor.execute(
+                f"UPDATE {table} AS i SET state = %s, owner_id = u.owner_id, rule_id = u.rule_id, "  # noqa: S608
+                "in_fallback = u.in_fallback, needs_triage = u.needs_triage, routed_at = %s, due_at = u.due_at "
+                "FROM unnest(%s::bigint[], %s::bigint[], %s::bigint[], %s::boolean[], %s::boolean[], "
+                "%s::timestamptz[]) AS u(id, owner_id, rule_id, in_fallback, needs_triage, due_at) "
+                "WHERE i.id = u.id AND i.state = %s",
+                [ItemState.ROUTED.value, now, list(columns[0]), list(columns[1]), list(columns[2]),
+                 list(columns[3]), list(columns[4]), [due[h] for h in columns[5]], ItemState.NEW.value],
+            )  # fmt: skip
+        return
+    with connection.cursor() as cursor:
+        stamp = connection.ops.adapt_datetimefield_value
+        routed_at = stamp(now)
+        due_at = {h: stamp(d) for h, d in due.items()}
+        cursor.executemany(
+            f"UPDATE {table} SET state = %s, owner_id = %s, rule_id = %s, in_fallback = %s, "  # noqa: S608
+            "needs_triage = %s, routed_at = %s, due_at = %s WHERE id = %s AND state = %s",
+            [
+                (ItemState.ROUTED.value, owner, rule, fallback, triage, routed_at, due_at[sla], item_id,
+                 ItemState.NEW.value)
+                for item_id, owner, rule, fallback, triage, sla in updates
+            ],
+        )  # fmt: skip
 
 
 def _tell_owners(events: list[InteractionEvent]) -> None:
@@ -263,8 +294,11 @@ def _insert(model: type[models.Model], columns: tuple[str, ...], rows: list[tupl
 def outbox_drain(*, batch: int = BATCH, limit: int | None = None, now: datetime | None = None) -> int:
     """Process batches until the outbox is empty (or ``limit`` items); returns the count."""
     done = 0
+    router, since = Router(), time.monotonic()
     while limit is None or done < limit:
-        n = outbox_process(batch=batch, now=now)
+        if time.monotonic() - since > ROUTER_FRESH:
+            router, since = Router(), time.monotonic()
+        n = outbox_process(batch=batch, now=now, router=router)
         if not n:
             break
         done += n
