@@ -6,7 +6,7 @@ import logging
 from huey import crontab
 from huey.contrib.djhuey import db_periodic_task, db_task
 
-from peerloop.feedback import services
+from peerloop.feedback import delivery, services
 
 logger = logging.getLogger("peerloop.feedback")
 
@@ -15,6 +15,12 @@ logger = logging.getLogger("peerloop.feedback")
 def outbox_process_task() -> None:
     """Tag and route every new item, batch by batch (each batch one transaction)."""
     services.outbox_drain()
+
+
+@db_task()
+def routed_notify_task(owner_items: list[list]) -> None:
+    """Tell the owners of a routed batch, one notice each ([[owner id, [item ids]], ...])."""
+    delivery.routed_notify(owner_items=owner_items)
 
 
 @db_periodic_task(crontab(minute="*"))

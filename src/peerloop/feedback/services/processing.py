@@ -20,7 +20,7 @@ from django.utils import timezone
 
 from peerloop.core.services import InteractionEvent, interaction_record_fast, interaction_record_many
 from peerloop.feedback import classifier as learned
-from peerloop.feedback import routing, tagging
+from peerloop.feedback import delivery, routing, tagging
 from peerloop.feedback.models import (
     OPEN_STATES,
     ClassifierModel,
@@ -225,23 +225,8 @@ def outbox_process(*, batch: int = BATCH, now: datetime | None = None) -> int:
         )
         if events:
             interaction_record_fast(events=events)
-        _tell_owners(events)
+        delivery.items_routed(events)
     return len(rows)
-
-
-def _tell_owners(events: list[InteractionEvent]) -> None:
-    """One in-app notification per owner and batch (not per item: the inbox is live)."""
-    per_owner: dict[int, int] = defaultdict(int)
-    for event in events:
-        per_owner[event.actor_id] += 1
-    for owner_id, count in per_owner.items():
-        notifications.notify(
-            recipient_id=owner_id,
-            kind="feedback.routed",
-            title=f"{count} new feedback item{'s' if count != 1 else ''} in your inbox",
-            body="Acknowledge them within their SLA; a reminder comes at three quarters of it.",
-            url=site_url("feedback:inbox"),
-        )
 
 
 def _insert(model: type[models.Model], columns: tuple[str, ...], rows: list[tuple]) -> None:
