@@ -363,12 +363,14 @@ def sla_sweep(*, now: datetime | None = None) -> dict[str, int]:
             )
             if item is None or item.owner_id is None:
                 continue
-            backup = _backup_for(item.owner_id)
+            previous = item.owner_id
+            backup = _backup_for(previous)
             item.escalated_at = now
             _assign_to(
                 item, owner_id=backup, by_id=None, action="reassign",
                 note="Not acknowledged within its SLA: reassigned to the backup owner.", now=now,
             )  # fmt: skip
+            delivery.sla_breached(item=item, previous_owner_id=previous, now=now)
             reassigned += 1
     return {"reminded": reminded, "reassigned": reassigned}
 
