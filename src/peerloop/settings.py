@@ -7,7 +7,7 @@ every variable.
 
 import sys
 
-from peerloop.conf import data_dir, env, profile
+from peerloop.conf import data_dir, env, env_bool, profile
 from peerloop.conf.database import databases
 from peerloop.conf.email import email
 from peerloop.conf.queue import huey
@@ -78,6 +78,9 @@ LOGOUT_REDIRECT_URL = "accounts:login"
 PEERLOOP_LOGIN_PROVISIONER = "peerloop.people.services.person_login_ensure"
 # Where links in emails point when no request tells (commands, background work).
 PEERLOOP_SITE_URL = env("PEERLOOP_SITE_URL", "http://127.0.0.1:8000")
+# Outgoing webhooks never reach loopback, private, link-local or reserved addresses unless
+# this is on (a receiver on the same host or network, tests).
+PEERLOOP_WEBHOOKS_ALLOW_PRIVATE = env_bool("PEERLOOP_WEBHOOKS_ALLOW_PRIVATE", False)
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 TEMPLATES = [

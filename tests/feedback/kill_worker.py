@@ -35,7 +35,7 @@ from peerloop.people import services as people_services  # noqa: E402
 from peerloop.people.models import Person  # noqa: E402
 from peerloop.vocabulary import services as vocabulary_services  # noqa: E402
 
-BATCH = 500
+BATCH = int(os.environ.get("KILL_BATCH", "500"))
 
 
 def seed(n: int) -> None:
@@ -96,5 +96,9 @@ if __name__ == "__main__":
         seed(int(sys.argv[2]))
     elif command == "work":
         work(int(sys.argv[2]) if len(sys.argv) > 2 else None)
+    elif command == "check-then-work":  # one process start per round: the state first, then work
+        check()
+        sys.stdout.flush()
+        work(int(sys.argv[2]))
     elif command == "check":
         check()

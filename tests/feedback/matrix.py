@@ -7,6 +7,8 @@ from django.urls import reverse
 
 from peerloop.core.roles import SYSTEM
 from peerloop.feedback import services
+from peerloop.feedback.models import WebhookDelivery
+from peerloop.feedback.services import webhooks
 from tests.matrix import ADMIN, EVERYONE_LOGGED_IN, INTERNAL, OWNERS, Case
 
 OWNER_OF_ITEM = frozenset({"member", "program_owner", "admin"})
@@ -55,6 +57,21 @@ def survey_id(world) -> int:
         question="How likely are you to recommend us?",
         space_id=world.guest_space.pk,
     ).pk
+
+
+def endpoint_id(world) -> int:
+    return webhooks.webhook_endpoint_create(
+        actor=SYSTEM, name="Ops chat", url="https://hooks.example.org/peerloop", events=["item.routed"]
+    ).pk
+
+
+def dead_delivery(world) -> tuple[int, int]:
+    endpoint = endpoint_id(world)
+    row = WebhookDelivery.objects.create(
+        endpoint_id=endpoint, event="item.routed", event_key="item.routed:1:0", payload={"id": "item.routed:1:0"},
+        status=WebhookDelivery.Status.DEAD, attempts=6, last_error="HTTP 500",
+    )  # fmt: skip
+    return endpoint, row.pk
 
 
 def upload_file(world) -> dict:
@@ -345,6 +362,70 @@ CASES = [
         allowed=NOBODY,
         ok=(202,),
         note="Unsigned: 401 for everyone, whatever the session or token",
+    ),
+    # --- outgoing webhooks ---
+    Case(route="feedback:outgoing_webhooks", url=web("feedback:outgoing_webhooks"), allowed=OWNERS, ok=(200,)),
+    Case(
+        route="feedback:outgoing_webhooks",
+        method="POST",
+        url=web("feedback:outgoing_webhooks"),
+        data=lambda w: {"name": "Ops chat", "url": "https://hooks.example.org/x", "events": ["item.closed"]},
+        allowed=OWNERS,
+        ok=(302,),
+    ),
+    Case(
+        route="feedback:outgoing_webhook", url=web("feedback:outgoing_webhook", endpoint_id), allowed=OWNERS, ok=(200,)
+    ),
+    Case(
+        route="feedback:outgoing_webhook",
+        method="POST",
+        url=web("feedback:outgoing_webhook", endpoint_id),
+        data=lambda w: {"name": "Ops", "url": "https://hooks.example.org/y", "events": ["item.routed"], "active": "on"},
+        allowed=OWNERS,
+        ok=(302,),
+    ),
+    Case(
+        route="GET /api/v1/feedback/outgoing-webhooks",
+        url=lambda w: (endpoint_id(w), "/api/v1/feedback/outgoing-webhooks")[1],
+        allowed=OWNERS,
+        ok=(200,),
+        extra={"secrets": ["hooks.example.org/peerloop"]},
+    ),
+    Case(
+        route="POST /api/v1/feedback/outgoing-webhooks",
+        method="POST",
+        url=lambda w: "/api/v1/feedback/outgoing-webhooks",
+        data=lambda w: {"name": "Tickets", "url": "https://tickets.example.org/in", "events": ["item.sla_breached"]},
+        allowed=OWNERS,
+        ok=(201,),
+    ),
+    Case(
+        route="GET /api/v1/feedback/outgoing-webhooks/{endpoint_id}",
+        url=lambda w: f"/api/v1/feedback/outgoing-webhooks/{endpoint_id(w)}",
+        allowed=OWNERS,
+        ok=(200,),
+        extra={"secrets": ["hooks.example.org/peerloop"]},
+    ),
+    Case(
+        route="PATCH /api/v1/feedback/outgoing-webhooks/{endpoint_id}",
+        method="PATCH",
+        url=lambda w: f"/api/v1/feedback/outgoing-webhooks/{endpoint_id(w)}",
+        data=lambda w: {"active": False},
+        allowed=OWNERS,
+        ok=(200,),
+    ),
+    Case(
+        route="GET /api/v1/feedback/outgoing-webhooks/{endpoint_id}/deliveries",
+        url=lambda w: f"/api/v1/feedback/outgoing-webhooks/{dead_delivery(w)[0]}/deliveries",
+        allowed=OWNERS,
+        ok=(200,),
+    ),
+    Case(
+        route="POST /api/v1/feedback/outgoing-webhooks/{endpoint_id}/deliveries/{delivery_id}/retry",
+        method="POST",
+        url=lambda w: "/api/v1/feedback/outgoing-webhooks/{}/deliveries/{}/retry".format(*dead_delivery(w)),
+        allowed=OWNERS,
+        ok=(200,),
     ),
 ]
 _ = ADMIN

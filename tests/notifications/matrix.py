@@ -88,4 +88,27 @@ CASES = [
         note="the admin's own notification: everyone else gets a 404, a read token a 403",
         extra=SECRETS,
     ),
+    Case(
+        route="notifications:email_preferences",
+        method="POST",
+        url=lambda world: reverse("notifications:email_preferences"),
+        data=lambda world: {"email": ["feedback.routed"]},
+        allowed=EVERYONE_LOGGED_IN,
+        ok=(302,),
+        note="each sets their own",
+    ),
+    Case(
+        route="GET /api/v1/notifications/email-preferences",
+        url=lambda world: "/api/v1/notifications/email-preferences",
+        allowed=EVERYONE_LOGGED_IN,
+        ok=(200,),
+    ),
+    Case(
+        route="PUT /api/v1/notifications/email-preferences",
+        method="PUT",
+        url=lambda world: "/api/v1/notifications/email-preferences",
+        data=lambda world: {"choices": {"feedback.routed": False}},
+        allowed=EVERYONE_LOGGED_IN,
+        ok=(200,),
+    ),
 ]

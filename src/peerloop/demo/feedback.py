@@ -2,6 +2,10 @@
 items from the webhook, a CSV upload and the survey over the last two months, routed to
 the heads accountable; some acknowledged, some closed with lessons shared to peers.
 
+The loop plays out over time: items are routed in three-day waves as they arrived, owners
+acknowledge them hours to days later and close some days after that, so loop latencies
+look like a working organization's (the newest items still wait in inboxes, within SLA).
+
 Everything goes through the feedback services (the webhook deliveries are signed, the
 CSV goes through the upload's checks), and the same seed gives the same data.
 """
@@ -75,6 +79,12 @@ def _record(rng: random.Random, now: datetime, days: int, cities: list[str]) -> 
     }
 
 
+WAVE = timedelta(days=3)
+# Items routed less than this long ago may still wait in their owner's inbox (shorter than
+# every rule's SLA: the demo opens with no overdue item and no reassignment).
+FRESH = timedelta(hours=18)
+
+
 def load(seed: int, person_ids: dict[str, int], space_ids: dict[str, int], now: datetime, items: int = 320) -> int:
     """Seed the loop; returns the number of items."""
     rng = random.Random(f"peerloop-demo:{seed}:feedback")
@@ -95,17 +105,39 @@ def load(seed: int, person_ids: dict[str, int], space_ids: dict[str, int], now: 
     known = set(people_queries.region_list().values_list("code", flat=True))
     cities = [c for c in CITIES if c in known] or sorted(known)
     records = [_record(rng, now, 60, cities) for _ in range(items)]
-    with processing_deferred():
-        _ingest(records, hook, crm, now)
-    services.outbox_drain(now=now)
+    _freshen_member_pricing(rng, records, now)
+    half = len(records) // 2
+    # Wave by wave, oldest first: what arrived in three days is stored, then routed at the
+    # end of those three days (the newest wave a few minutes before ``now``).
+    waves: dict[int, list[int]] = {}
+    for index, record in enumerate(records):
+        age = now - datetime.fromisoformat(record["occurred_at"])
+        waves.setdefault(int(age / WAVE), []).append(index)
+    for wave in sorted(waves, reverse=True):
+        indices = waves[wave]
+        with processing_deferred():
+            _ingest(records, [i for i in indices if i < half], [i for i in indices if i >= half], hook, crm, now)
+        latest = max(datetime.fromisoformat(records[i]["occurred_at"]) for i in indices)
+        services.outbox_drain(now=min(latest + timedelta(minutes=rng.uniform(2, 30)), now - timedelta(minutes=1)))
     _move(rng, person_ids, now)
     _ = survey
     return FeedbackItem.objects.count()
 
 
-def _ingest(records: list[dict[str, Any]], hook: Any, crm: Any, now: datetime) -> None:
-    half = len(records) // 2
-    for number, record in enumerate(records[:half]):
+def _freshen_member_pricing(rng: random.Random, records: list[dict[str, Any]], now: datetime) -> None:
+    """The demo member's journey starts from a pricing item in her inbox: the first Jakarta
+    pricing record arrived a few hours ago."""
+    pricing = dict(SAYINGS)["pricing"]
+    for record in records:
+        if record["region"] == "jakarta" and record["text"] in pricing:
+            record["occurred_at"] = (now - timedelta(hours=rng.uniform(1, 6))).isoformat()
+            return
+
+
+def _ingest(records: list[dict[str, Any]], hooked: list[int], uploaded: list[int], hook: Any, crm: Any,
+            now: datetime) -> None:  # fmt: skip
+    for number in hooked:
+        record = records[number]
         payload = {
             "review": {"body": record["text"], "stars": record["score"], "at": record["occurred_at"]},
             "store": {"region": record["region"], "segment": record["segment"]},
@@ -117,34 +149,54 @@ def _ingest(records: list[dict[str, Any]], hook: Any, crm: Any, now: datetime) -
             source_slug=hook.slug, body=body, timestamp=stamp, event_id=f"demo-{number}", signature=signature,
             now=now.timestamp(),
         )  # fmt: skip
-    rows = [{**r, "idempotency_key": f"crm-{i}"} for i, r in enumerate(records[half:])]
+    if not uploaded:
+        return
+    rows = [{**records[i], "idempotency_key": f"crm-{i}"} for i in uploaded]
     report = services.item_import_file(actor=SYSTEM, data=csv_of(rows), name="crm-export.csv", dry_run=False,
                                        source_id=crm.pk)  # fmt: skip
     if report.errors:
         raise ValueError(f"The demo feedback upload was refused: {report.errors[:3]}")
 
 
+def _later(rng: random.Random, start: datetime, median_hours: float, now: datetime) -> datetime:
+    """A moment after ``start``, log-normally hours to days later (median ``median_hours``),
+    never after ``now``."""
+    wait = timedelta(hours=median_hours * rng.lognormvariate(0, 0.9))
+    latest = now - timedelta(minutes=1)
+    if start + wait <= latest:
+        return start + wait
+    return start + (latest - start) * rng.uniform(0.3, 0.95) if latest > start else start
+
+
 def _move(rng: random.Random, person_ids: dict[str, int], now: datetime) -> None:
-    """Owners work their inboxes: most items acknowledged, some closed with lessons
-    (the demo member, head of sales in Jakarta, closes a pricing item)."""
+    """Owners work their inboxes: most items acknowledged hours after routing, some closed
+    days later with lessons; the newest may still wait (the demo member, head of sales in
+    Jakarta, keeps her pricing items for the journey)."""
     member = person_ids.get("member@example.com")
     routed = list(
         FeedbackItem.objects.filter(state=ItemState.ROUTED, owner__isnull=False).select_related("rule").order_by("id")
     )
     lessons = 0
     for item in routed:
-        if item.owner_id == member and lessons == 0 and item.rule and item.rule.topic_id:
-            continue  # the member's first pricing items stay in the inbox for the journey
-        roll = rng.random()
-        if roll < 0.35:
+        if item.routed_at is None:
             continue
-        services.item_advance(item=item, action="acknowledge", by_id=item.owner_id, now=now)
+        fresh = now - item.routed_at < FRESH
+        if fresh and item.owner_id == member and item.rule and item.rule.topic_id:
+            continue  # the member's newest pricing items stay in the inbox for the journey
+        roll = rng.random()
+        if roll < 0.35 and fresh:
+            continue
+        acknowledged = _later(rng, item.routed_at, 5, now)
+        services.item_advance(item=item, action="acknowledge", by_id=item.owner_id, now=acknowledged)
         if roll < 0.6:
             continue
-        services.item_advance(item=item, action="learning", by_id=item.owner_id, now=now)
+        learning = _later(rng, acknowledged, 8, now)
+        services.item_advance(item=item, action="learning", by_id=item.owner_id, now=learning)
         if roll < 0.8 or lessons >= len(LESSONS) * 4:
             continue
         cause, text = LESSONS[lessons % len(LESSONS)]
-        services.item_advance(item=item, action="close", by_id=item.owner_id, root_cause=cause, lesson=text, now=now)
+        closed = _later(rng, learning, 48, now)
+        services.item_advance(item=item, action="close", by_id=item.owner_id, root_cause=cause, lesson=text,
+                              now=closed)  # fmt: skip
         lessons += 1
     _ = RoutingRule

@@ -20,6 +20,7 @@ from peerloop.core.permissions import NotFound, require_authenticated
 from peerloop.core.roles import Actor
 from peerloop.feedback import permissions, queries, services
 from peerloop.feedback.models import FeedbackItem, FeedbackSource, Lesson, RoutingRule, Survey
+from peerloop.feedback.services import webhooks
 from peerloop.spaces import queries as spaces_queries
 
 router = Router(tags=["feedback"])
@@ -558,3 +559,118 @@ def webhook(request: HttpRequest, slug: str) -> Any:
     except services.WebhookRefused as exc:
         return _problem(request, 401, "Unauthorized", exc.message)
     return Status(status, body)
+
+
+# --- outgoing webhooks --------------------------------------------------------------------
+
+
+class OutgoingWebhookIn(Schema):
+    name: str = Field(..., max_length=160)
+    url: str = Field(..., max_length=500, description="http(s); never loopback, private or link-local addresses")
+    events: list[str] = Field(
+        ..., description="item.routed, item.acknowledged, item.closed, lesson.shared, item.sla_breached"
+    )
+
+
+class OutgoingWebhookPatch(Schema):
+    name: str | None = Field(None, max_length=160)
+    url: str | None = Field(None, max_length=500)
+    events: list[str] | None = None
+    active: bool | None = Field(None, description="Turning it on again clears its failure count")
+    rotate_secret: bool = False
+
+
+class OutgoingWebhookOut(Schema):
+    id: int
+    name: str
+    url: str
+    events: list[str]
+    active: bool
+    failures_in_a_row: int
+    disabled_reason: str
+
+
+class OutgoingWebhookSecretOut(OutgoingWebhookOut):
+    secret: str = Field(..., description="The HMAC-SHA256 key of the Peerloop-Webhook-Signature header")
+
+
+class WebhookDeliveryOut(Schema):
+    id: int
+    event: str
+    event_key: str = Field(..., description="The Peerloop-Webhook-Id header: the same on every attempt")
+    status: str
+    attempts: int
+    next_attempt_at: datetime | None
+    last_status_code: int | None
+    last_error: str
+    created_at: datetime
+    delivered_at: datetime | None
+    payload: dict[str, Any]
+
+
+class WebhookDeliveryFilters(Schema):
+    status: str | None = Field(None, description="pending, sending, delivered, failed or dead")
+
+
+def _endpoint(request: HttpRequest, endpoint_id: int) -> Any:
+    permissions.require_run_loop(_actor(request))
+    found = queries.webhook_endpoint_get(endpoint_id=endpoint_id)
+    if found is None:
+        raise NotFound()
+    return found
+
+
+@router.get("/feedback/outgoing-webhooks", response=list[OutgoingWebhookOut], summary="Outgoing webhooks")
+@paginate(LimitOffsetPagination)
+def outgoing_webhooks_list(request: HttpRequest):  # type: ignore[no-untyped-def]
+    permissions.require_run_loop(_actor(request))
+    return queries.webhook_endpoint_list()
+
+
+@router.post("/feedback/outgoing-webhooks", response={201: OutgoingWebhookSecretOut}, summary="Add an outgoing webhook")
+def outgoing_webhook_create(request: HttpRequest, payload: OutgoingWebhookIn) -> Any:
+    endpoint = webhooks.webhook_endpoint_create(
+        actor=_actor(request), name=payload.name, url=payload.url, events=payload.events
+    )
+    return Status(201, endpoint)
+
+
+@router.get(
+    "/feedback/outgoing-webhooks/{endpoint_id}", response=OutgoingWebhookSecretOut, summary="One outgoing webhook"
+)
+def outgoing_webhook_get(request: HttpRequest, endpoint_id: int) -> Any:
+    return _endpoint(request, endpoint_id)
+
+
+@router.patch(
+    "/feedback/outgoing-webhooks/{endpoint_id}", response=OutgoingWebhookSecretOut, summary="Change an outgoing webhook"
+)
+def outgoing_webhook_update(request: HttpRequest, endpoint_id: int, payload: OutgoingWebhookPatch) -> Any:
+    return webhooks.webhook_endpoint_update(
+        actor=_actor(request), endpoint_id=endpoint_id, name=payload.name, url=payload.url, events=payload.events,
+        active=payload.active, rotate_secret=payload.rotate_secret,
+    )  # fmt: skip
+
+
+@router.get(
+    "/feedback/outgoing-webhooks/{endpoint_id}/deliveries",
+    response=list[WebhookDeliveryOut],
+    summary="An outgoing webhook's delivery log, newest first",
+)
+@paginate(LimitOffsetPagination)
+def outgoing_webhook_deliveries(request: HttpRequest, endpoint_id: int, filters: Query[WebhookDeliveryFilters]):  # type: ignore[no-untyped-def]
+    endpoint = _endpoint(request, endpoint_id)
+    return queries.webhook_delivery_list(endpoint_id=endpoint.pk, status=filters.status or None)
+
+
+@router.post(
+    "/feedback/outgoing-webhooks/{endpoint_id}/deliveries/{delivery_id}/retry",
+    response=WebhookDeliveryOut,
+    summary="Send a dead delivery again",
+)
+def outgoing_webhook_retry(request: HttpRequest, endpoint_id: int, delivery_id: int) -> Any:
+    endpoint = _endpoint(request, endpoint_id)
+    row = webhooks.webhook_delivery_retry(actor=_actor(request), delivery_id=delivery_id, endpoint_id=endpoint.pk)
+    if row is None:
+        return _problem(request, 409, "Conflict", "Only a dead delivery of a webhook that is on is sent again.")
+    return row

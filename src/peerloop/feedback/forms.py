@@ -1,6 +1,6 @@
 from django import forms
 
-from peerloop.feedback.models import RoutingRule, SourceKind, Survey
+from peerloop.feedback.models import RoutingRule, SourceKind, Survey, WebhookEvent
 
 TRANSITION_CHOICES = [(a, a) for a in ("acknowledge", "learning", "acted", "close", "reopen")]
 
@@ -70,3 +70,11 @@ def parse_mapping(text: str) -> dict[str, str]:
             if key.strip():
                 mapping[key.strip()] = value.strip()
     return mapping
+
+
+class WebhookForm(forms.Form):
+    name = forms.CharField(max_length=160)
+    url = forms.CharField(max_length=500, label="URL", help_text="http:// or https://; Peerloop POSTs JSON here")
+    events = forms.MultipleChoiceField(
+        choices=WebhookEvent.choices, widget=forms.CheckboxSelectMultiple, label="Send these events"
+    )

@@ -259,3 +259,75 @@ class ClassifierModel(models.Model):
 
     def __str__(self) -> str:
         return f"Classifier of {self.created_at:%Y-%m-%d %H:%M}"
+
+
+class WebhookEvent(models.TextChoices):
+    """What an outgoing webhook may be told about."""
+
+    ITEM_ROUTED = "item.routed", "An item was routed to an owner"
+    ITEM_ACKNOWLEDGED = "item.acknowledged", "An owner acknowledged an item"
+    ITEM_CLOSED = "item.closed", "An owner closed an item"
+    LESSON_SHARED = "lesson.shared", "A lesson was shared with peers"
+    SLA_BREACHED = "item.sla_breached", "An item passed its SLA unacknowledged"
+
+
+class WebhookEndpoint(TimeStamped):
+    """A program owner's receiver of loop events: deliveries are POSTed to ``url``, signed
+    with ``secret``. Disabled by itself after many failed attempts in a row."""
+
+    name = models.CharField(max_length=160)
+    url = models.URLField(max_length=500)
+    secret = models.CharField(max_length=128)
+    events = models.JSONField(default=list, help_text="WebhookEvent values")
+    active = models.BooleanField(default=True)
+    failures_in_a_row = models.PositiveIntegerField(default=0)
+    disabled_reason = models.CharField(max_length=300, blank=True, default="")
+    created_by = models.ForeignKey("people.Person", on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
+
+    class Meta:
+        ordering = ["name", "id"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class WebhookDelivery(models.Model):
+    """One event for one endpoint (the outbox): pending → sending → delivered, or failed
+    (retried with exponential backoff) and at last dead."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending", "Pending"
+        SENDING = "sending", "Sending"
+        DELIVERED = "delivered", "Delivered"
+        FAILED = "failed", "Failed, will retry"
+        DEAD = "dead", "Dead"
+
+    id = models.BigAutoField(primary_key=True)
+    endpoint = models.ForeignKey(WebhookEndpoint, on_delete=models.CASCADE, related_name="deliveries")
+    event = models.CharField(max_length=40, choices=WebhookEvent.choices)
+    # The receiver's deduplication key (Peerloop-Webhook-Id): the same for every attempt.
+    event_key = models.CharField(max_length=120)
+    payload = models.JSONField()
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.PENDING)
+    attempts = models.PositiveSmallIntegerField(default=0)
+    next_attempt_at = models.DateTimeField(null=True, blank=True)
+    claimed_at = models.DateTimeField(null=True, blank=True)
+    last_status_code = models.PositiveSmallIntegerField(null=True, blank=True)
+    last_error = models.CharField(max_length=500, blank=True, default="")
+    created_at = models.DateTimeField(default=timezone.now)
+    delivered_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(fields=["endpoint", "event_key"], name="webhook_delivery_once"),
+        ]
+        indexes = [
+            models.Index(
+                fields=["next_attempt_at"], condition=models.Q(status__in=["pending", "failed"]), name="webhook_due"
+            ),
+            models.Index(fields=["endpoint", "-created_at"], name="webhook_delivery_log"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.event} → {self.endpoint_id}"

@@ -20,6 +20,8 @@ from peerloop.feedback.models import (
     Lesson,
     RoutingRule,
     Survey,
+    WebhookDelivery,
+    WebhookEndpoint,
 )
 from peerloop.people import queries as people_queries
 from peerloop.programs import queries as programs_queries
@@ -107,6 +109,27 @@ def source_list() -> QuerySet[FeedbackSource]:
 
 def source_get(*, source_id: int) -> FeedbackSource | None:
     return FeedbackSource.objects.filter(pk=source_id).first()
+
+
+def webhook_endpoint_list() -> QuerySet[WebhookEndpoint]:
+    """Every outgoing webhook endpoint with its count of dead deliveries."""
+    return WebhookEndpoint.objects.annotate(
+        dead=Count("deliveries", filter=Q(deliveries__status=WebhookDelivery.Status.DEAD))
+    ).order_by("name", "id")
+
+
+def webhook_endpoint_get(*, endpoint_id: int) -> WebhookEndpoint | None:
+    if not 0 < endpoint_id < 2**63:
+        return None
+    return WebhookEndpoint.objects.filter(pk=endpoint_id).first()
+
+
+def webhook_delivery_list(*, endpoint_id: int, status: str | None = None) -> QuerySet[WebhookDelivery]:
+    """An endpoint's delivery log, newest first."""
+    qs = WebhookDelivery.objects.filter(endpoint_id=endpoint_id)
+    if status:
+        qs = qs.filter(status=status)
+    return qs.order_by("-created_at", "-id")
 
 
 def rule_list() -> QuerySet[RoutingRule]:

@@ -6,7 +6,8 @@ import logging
 from huey import crontab
 from huey.contrib.djhuey import db_periodic_task, db_task
 
-from peerloop.feedback import services
+from peerloop.feedback import delivery, services
+from peerloop.feedback.services import webhooks
 
 logger = logging.getLogger("peerloop.feedback")
 
@@ -15,6 +16,28 @@ logger = logging.getLogger("peerloop.feedback")
 def outbox_process_task() -> None:
     """Tag and route every new item, batch by batch (each batch one transaction)."""
     services.outbox_drain()
+
+
+@db_task()
+def routed_notify_task(owner_items: list[list]) -> None:
+    """Tell the owners of a routed batch, one notice each ([[owner id, [item ids]], ...])."""
+    delivery.routed_notify(owner_items=owner_items)
+
+
+@db_task()
+def webhook_deliver_task(delivery_id: int) -> None:
+    """One attempt at one outgoing webhook delivery; safe to run twice."""
+    webhooks.webhook_deliver(delivery_id=delivery_id)
+
+
+@db_periodic_task(crontab(minute="*"))
+def webhook_retry_task() -> int:
+    """Every minute: attempt every webhook delivery that is due (retries after backoff,
+    lost enqueues); returns how many."""
+    due = webhooks.webhook_retry_schedule()
+    for delivery_id in due:
+        webhook_deliver_task(delivery_id)
+    return len(due)
 
 
 @db_periodic_task(crontab(minute="*"))

@@ -21,9 +21,11 @@ from peerloop.feedback.forms import (
     SurveyForm,
     TransitionForm,
     UploadForm,
+    WebhookForm,
     parse_mapping,
 )
-from peerloop.feedback.models import ItemState, SourceKind, Survey
+from peerloop.feedback.models import ItemState, SourceKind, Survey, WebhookDelivery
+from peerloop.feedback.services import webhooks
 from peerloop.people import queries as people_queries
 from peerloop.spaces import queries as spaces_queries
 from peerloop.vocabulary import queries as vocabulary_queries
@@ -327,6 +329,69 @@ def source(request: HttpRequest, source_id: int) -> HttpResponse:
     context = {"nav": "feedback", "sub": "sources", "source": found, "mapping": mapping, "hook_url": hook,
                "is_webhook": found.kind == SourceKind.WEBHOOK}  # fmt: skip
     return render(request, "feedback/source.html", context)
+
+
+@require_http_methods(["GET", "POST"])
+def outgoing_webhooks(request: HttpRequest) -> HttpResponse:
+    """Program owners' endpoints that hear about the loop, and a form to add one."""
+    actor = _actor(request)
+    permissions.require_run_loop(actor, write=request.method == "POST")
+    form = WebhookForm(request.POST or None)
+    status = 200
+    if request.method == "POST":
+        if form.is_valid():
+            data = form.cleaned_data
+            try:
+                created = webhooks.webhook_endpoint_create(
+                    actor=actor, name=data["name"], url=data["url"], events=data["events"]
+                )
+            except ValidationError as exc:
+                messages.error(request, _message(exc))
+            else:
+                messages.success(request, f"Webhook “{created.name}” added. Its secret is below.")
+                return redirect("feedback:outgoing_webhook", endpoint_id=created.pk)
+        status = 400
+    context = {"nav": "feedback", "sub": "webhooks", "endpoints": list(queries.webhook_endpoint_list()), "form": form}
+    return render(request, "feedback/webhooks.html", context, status=status)
+
+
+@require_http_methods(["GET", "POST"])
+def outgoing_webhook(request: HttpRequest, endpoint_id: int) -> HttpResponse:
+    """One endpoint: its settings, secret and signing headers, and its delivery log."""
+    actor = _actor(request)
+    permissions.require_run_loop(actor, write=request.method == "POST")
+    found = queries.webhook_endpoint_get(endpoint_id=endpoint_id)
+    if found is None:
+        raise NotFound()
+    if request.method == "POST":
+        try:
+            if request.POST.get("retry"):
+                retried = webhooks.webhook_delivery_retry(
+                    actor=actor, delivery_id=int(request.POST["retry"]), endpoint_id=found.pk
+                )
+                if retried is None:
+                    messages.error(request, "That delivery is not dead (or its endpoint is off); nothing was sent.")
+                else:
+                    messages.success(request, "The delivery is queued again.")
+            else:
+                webhooks.webhook_endpoint_update(
+                    actor=actor, endpoint_id=found.pk, name=request.POST.get("name", found.name),
+                    url=request.POST.get("url", found.url), events=request.POST.getlist("events"),
+                    active=request.POST.get("active") == "on", rotate_secret=request.POST.get("rotate") == "1",
+                )  # fmt: skip
+                messages.success(request, "Webhook saved.")
+        except ValidationError as exc:
+            messages.error(request, _message(exc))
+        except ValueError:
+            messages.error(request, "That is not a delivery of this webhook.")
+        return redirect("feedback:outgoing_webhook", endpoint_id=found.pk)
+    show = request.GET.get("status", "")
+    show = show if show in WebhookDelivery.Status.values else ""
+    log = Paginator(queries.webhook_delivery_list(endpoint_id=found.pk, status=show or None), PAGE)
+    form = WebhookForm(initial={"name": found.name, "url": found.url, "events": found.events})
+    context = {"nav": "feedback", "sub": "webhooks", "endpoint": found, "form": form, "show": show,
+               "statuses": WebhookDelivery.Status.choices, "page": log.get_page(request.GET.get("page"))}  # fmt: skip
+    return render(request, "feedback/webhook.html", context)
 
 
 @require_http_methods(["GET", "POST"])

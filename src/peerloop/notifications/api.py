@@ -2,9 +2,10 @@
 
 from datetime import datetime
 
+from django.core.exceptions import ValidationError
 from django.db.models import QuerySet
 from django.http import HttpRequest
-from ninja import Query, Router, Schema
+from ninja import Field, Query, Router, Schema
 from ninja.pagination import LimitOffsetPagination, paginate
 
 from peerloop.core.permissions import LoginRequired
@@ -27,6 +28,18 @@ class NotificationOut(Schema):
 
 class NotificationFilters(Schema):
     unread: bool = False
+
+
+class EmailPreferenceOut(Schema):
+    kind: str
+    label: str
+    email: bool
+
+
+class EmailPreferencesIn(Schema):
+    choices: dict[str, bool] = Field(
+        ..., description="Notification kind → whether to get it by email too; kinds not named keep their setting"
+    )
 
 
 class MarkedOut(Schema):
@@ -64,3 +77,25 @@ def notification_read(request: HttpRequest, notification_id: int) -> Notificatio
     permissions.check_mark_read(actor, queries.notification_get(notification_id=notification_id))
     assert actor.person_id is not None
     return services.notification_mark_read(person_id=actor.person_id, notification_id=notification_id)
+
+
+def _preferences(person_id: int) -> list[dict]:
+    return [
+        {"kind": kind, "label": label, "email": email}
+        for kind, label, email in queries.email_preferences_for(person_id=person_id)
+    ]
+
+
+@router.get("/notifications/email-preferences", response=list[EmailPreferenceOut], summary="What I get by email")
+def email_preferences_get(request: HttpRequest) -> list[dict]:
+    return _preferences(permissions.check_preferences(_actor(request)))
+
+
+@router.put("/notifications/email-preferences", response=list[EmailPreferenceOut], summary="Choose what I get by email")
+def email_preferences_put(request: HttpRequest, body: EmailPreferencesIn) -> list[dict]:
+    person_id = permissions.check_preferences(_actor(request), write=True)
+    try:
+        services.email_preference_set(person_id=person_id, choices=body.choices)
+    except ValueError as exc:
+        raise ValidationError({"choices": [str(exc)]}) from exc
+    return _preferences(person_id)

@@ -83,3 +83,19 @@ class OutgoingEmail(models.Model):
 
     def __str__(self) -> str:
         return f"{self.subject} → {self.to}"
+
+
+class EmailPreference(models.Model):
+    """Whether a person wants the notifications of one kind by email too (in-app they
+    always get them). No row: the sender's default (email on)."""
+
+    person = models.ForeignKey("people.Person", on_delete=models.CASCADE, related_name="email_preferences")
+    kind = models.CharField(max_length=64)
+    email = models.BooleanField(default=True)
+
+    class Meta:
+        ordering = ["kind"]
+        constraints = [models.UniqueConstraint(fields=["person", "kind"], name="email_preference_once")]
+
+    def __str__(self) -> str:
+        return f"{self.kind}: {'email' if self.email else 'in-app only'}"

@@ -34,6 +34,16 @@ def check_mark_read(actor: Actor, notification: Notification | None) -> None:
     require_write(actor)
 
 
+def check_preferences(actor: Actor, *, write: bool = False) -> int:
+    """Anyone with a directory entry chooses what they get by email; returns their person id."""
+    require_authenticated(actor)
+    require(actor.person_id is not None, hide=True)
+    if write:
+        require_write(actor)
+    assert actor.person_id is not None
+    return actor.person_id
+
+
 def can_see_dead_letters(actor: Actor) -> bool:
     return actor.is_admin
 

@@ -4,7 +4,7 @@ from datetime import datetime
 
 from django.db.models import Q, QuerySet
 
-from peerloop.notifications.models import Notification, OutgoingEmail
+from peerloop.notifications.models import EmailPreference, Notification, OutgoingEmail
 
 # Ids beyond a 64-bit integer exist nowhere; the database would fail on them rather than answer.
 MAX_ID = 2**63 - 1
@@ -18,6 +18,32 @@ def notification_list_for(*, person_id: int | None, unread_only: bool = False) -
     if unread_only:
         qs = qs.filter(read_at__isnull=True)
     return qs.order_by("-created_at", "-id")
+
+
+# The kinds a person may choose to get by email, as people read them; a kind not named
+# here appears under its own code once the person has received it.
+EMAIL_KIND_LABELS: dict[str, str] = {
+    "feedback.routed": "New feedback items routed to me",
+    "feedback.reminder": "Reminders of feedback waiting for my acknowledgement",
+    "feedback.assigned": "Feedback reassigned to me",
+    "feedback.lesson": "Lessons peers share with me",
+}
+
+
+def email_wanted(*, person_id: int, kind: str) -> bool:
+    """Whether the person takes notifications of ``kind`` by email (yes unless they said no)."""
+    return not EmailPreference.objects.filter(person_id=person_id, kind=kind, email=False).exists()
+
+
+def email_preferences_for(*, person_id: int | None) -> list[tuple[str, str, bool]]:
+    """(kind, label, by email) for every kind the person may choose: the known kinds, the
+    kinds they received and the ones they set, in the order of the labels then by code."""
+    if person_id is None:
+        return []
+    chosen = dict(EmailPreference.objects.filter(person_id=person_id).values_list("kind", "email"))
+    received = set(Notification.objects.filter(recipient_id=person_id).values_list("kind", flat=True).distinct())
+    kinds = list(EMAIL_KIND_LABELS) + sorted((received | set(chosen)) - set(EMAIL_KIND_LABELS))
+    return [(kind, EMAIL_KIND_LABELS.get(kind, kind), chosen.get(kind, True)) for kind in kinds]
 
 
 def unread_count_for(*, person_id: int | None) -> int:

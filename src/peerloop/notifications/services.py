@@ -31,7 +31,7 @@ from django.utils import timezone
 from peerloop.core.roles import Actor
 from peerloop.core.services import audit_record
 from peerloop.notifications.dataclasses import EmailAttachment
-from peerloop.notifications.models import Notification, OutgoingEmail
+from peerloop.notifications.models import EmailPreference, Notification, OutgoingEmail
 from peerloop.people import queries as people_queries
 
 logger = logging.getLogger("peerloop.notifications")
@@ -130,9 +130,9 @@ def notify(
     email: bool = False,
     email_attachments: Sequence[EmailAttachment] = (),
 ) -> Notification | None:
-    """Tell one person something: an in-app notification and, when ``email`` is true and
-    the person is active with an email address, an email in the outbox, both in one
-    transaction (the email is sent after commit).
+    """Tell one person something: an in-app notification and, when ``email`` is true, the
+    person is active with an email address and has not turned email off for ``kind``, an
+    email in the outbox, both in one transaction (the email is sent after commit).
 
     Returns None, and writes nothing, when this person was already notified with
     ``dedupe_key``. Raises ValueError for an unknown person or a url that is neither
@@ -160,7 +160,7 @@ def notify(
                 )
         except IntegrityError:
             return None  # a concurrent notify with the same key won
-        if email and person.email and person.active:
+        if email and person.email and person.active and _email_wanted(recipient_id, kind):
             context = {"notification": notification, "person": person, "link": absolute_url(url)}
             context["notifications_link"] = absolute_url("/notifications/")
             email_queue(
@@ -173,6 +173,24 @@ def notify(
                 notification_id=notification.pk,
             )
     return notification
+
+
+def _email_wanted(person_id: int, kind: str) -> bool:
+    from peerloop.notifications.queries import email_wanted
+
+    return email_wanted(person_id=person_id, kind=kind[:64])
+
+
+def email_preference_set(*, person_id: int, choices: dict[str, bool]) -> dict[str, bool]:
+    """Set, per notification kind, whether the person wants it by email too; kinds not
+    given keep their setting. Raises ValueError for an empty or overlong kind."""
+    for kind in choices:
+        if not kind.strip() or len(kind) > 64:
+            raise ValueError(f"kind must be 1 to 64 characters, not {kind[:80]!r}")
+    with transaction.atomic():
+        for kind, wanted in choices.items():
+            EmailPreference.objects.update_or_create(person_id=person_id, kind=kind, defaults={"email": bool(wanted)})
+    return dict(EmailPreference.objects.filter(person_id=person_id).values_list("kind", "email"))
 
 
 def notification_mark_read(*, person_id: int, notification_id: int) -> Notification | None:

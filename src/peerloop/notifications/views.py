@@ -35,6 +35,7 @@ def notification_list(request: HttpRequest) -> HttpResponse:
             "unread_only": unread_only,
             "unread_count": queries.unread_count_for(person_id=actor.person_id),
             "can_see_dead_letters": permissions.can_see_dead_letters(actor),
+            "email_preferences": queries.email_preferences_for(person_id=actor.person_id),
         },
     )
 
@@ -57,6 +58,18 @@ def notification_read_all(request: HttpRequest) -> HttpResponse:
     marked = services.notification_mark_all_read(person_id=actor.person_id) if actor.person_id else 0
     if marked:
         messages.success(request, f"{marked} notification{'s' if marked != 1 else ''} marked read.")
+    return redirect("notifications:list")
+
+
+@require_POST
+def email_preferences(request: HttpRequest) -> HttpResponse:
+    """Save which kinds of notification the person also gets by email (the checked ones)."""
+    actor = _actor(request)
+    person_id = permissions.check_preferences(actor, write=True)
+    kinds = [kind for kind, _label, _email in queries.email_preferences_for(person_id=person_id)]
+    checked = set(request.POST.getlist("email"))
+    services.email_preference_set(person_id=person_id, choices={kind: kind in checked for kind in kinds})
+    messages.success(request, "Your email preferences are saved.")
     return redirect("notifications:list")
 
 

@@ -12,7 +12,7 @@ from django.utils import timezone
 from peerloop.core.permissions import NotFound, require
 from peerloop.core.roles import Actor
 from peerloop.core.services import InteractionEvent, interaction_record, interaction_record_many
-from peerloop.feedback import permissions
+from peerloop.feedback import delivery, permissions
 from peerloop.feedback.models import (
     OPEN_STATES,
     FeedbackItem,
@@ -124,6 +124,7 @@ def item_advance(
                 events.append(item_event(KIND_CLOSED_WITHIN_SLA, actor_id=owner_id, item_id=item.pk, at=now))
         if events:
             interaction_record_many(events=events)
+        delivery.item_moved(item=item, action=action, now=now)
         if action == "close" and owner_id is not None:
             written = Lesson.objects.create(
                 item=item, author_id=owner_id, root_cause=root_cause, text=lesson, created_at=now
@@ -235,6 +236,7 @@ def lesson_share(*, lesson_id: int, now: datetime | None = None) -> list[int]:
         kind=KIND_LESSON_SHARED, actor_id=lesson.author_id, target_ids=fresh, object_type=OBJECT_LESSON,
         object_id=lesson.pk, occurred_at=now,
     )  # fmt: skip
+    delivery.lesson_shared(lesson=lesson, peer_count=len(fresh), now=now)
     return fresh
 
 

@@ -8,7 +8,6 @@ processes it again: nothing is lost and nothing is written twice (the state move
 from ``new`` in the same transaction, and each tag is unique per item and topic).
 """
 
-from collections import defaultdict
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 import logging
@@ -21,7 +20,7 @@ from django.utils import timezone
 
 from peerloop.core.services import InteractionEvent, interaction_record_fast, interaction_record_many
 from peerloop.feedback import classifier as learned
-from peerloop.feedback import routing, tagging
+from peerloop.feedback import delivery, routing, tagging
 from peerloop.feedback.models import (
     OPEN_STATES,
     ClassifierModel,
@@ -217,7 +216,7 @@ def outbox_process(*, batch: int = BATCH, now: datetime | None = None, router: "
         )
         if events:
             interaction_record_fast(events=events)
-        _tell_owners(events)
+        delivery.items_routed(events)
     return len(rows)
 
 
@@ -258,21 +257,6 @@ def _route_items(updates: list[tuple], *, now: datetime) -> None:
                 for item_id, owner, rule, fallback, triage, sla in updates
             ],
         )  # fmt: skip
-
-
-def _tell_owners(events: list[InteractionEvent]) -> None:
-    """One in-app notification per owner and batch (not per item: the inbox is live)."""
-    per_owner: dict[int, int] = defaultdict(int)
-    for event in events:
-        per_owner[event.actor_id] += 1
-    for owner_id, count in per_owner.items():
-        notifications.notify(
-            recipient_id=owner_id,
-            kind="feedback.routed",
-            title=f"{count} new feedback item{'s' if count != 1 else ''} in your inbox",
-            body="Acknowledge them within their SLA; a reminder comes at three quarters of it.",
-            url=site_url("feedback:inbox"),
-        )
 
 
 def _insert(model: type[models.Model], columns: tuple[str, ...], rows: list[tuple]) -> None:
@@ -412,12 +396,14 @@ def sla_sweep(*, now: datetime | None = None) -> dict[str, int]:
             )
             if item is None or item.owner_id is None:
                 continue
-            backup = _backup_for(item.owner_id)
+            previous = item.owner_id
+            backup = _backup_for(previous)
             item.escalated_at = now
             _assign_to(
                 item, owner_id=backup, by_id=None, action="reassign",
                 note="Not acknowledged within its SLA: reassigned to the backup owner.", now=now,
             )  # fmt: skip
+            delivery.sla_breached(item=item, previous_owner_id=previous, now=now)
             reassigned += 1
     return {"reminded": reminded, "reassigned": reassigned}
 

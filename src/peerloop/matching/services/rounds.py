@@ -25,7 +25,7 @@ from peerloop.matching.models import (
     Mode,
     Unmatched,
 )
-from peerloop.matching.services import _pool
+from peerloop.matching.services import _pool, requests
 from peerloop.matching.services._common import UNSET, agenda_for, program_for_owner, site_url, suggested_meeting
 from peerloop.notifications import services as notifications
 from peerloop.notifications.calendar import ics_event
@@ -220,11 +220,17 @@ def round_preview(*, actor: Actor, setup_id: int, seed: int | None = None) -> Ma
         MatchRound.objects.filter(setup=setup, status=MatchRound.Status.PREVIEW).delete()
         seed = number if seed is None else seed
         groups, unmatched, graph, result = _run_engine(setup, data, criteria, constraints, seed)
+        requested = requests.Requested()
+        if setup.mode in (Mode.PAIRS, Mode.LEARNING):
+            requested = requests.learning_requests(data, constraints, now=now)
+            if requested.pairs:
+                groups, unmatched = requests.apply_requests(data, criteria, constraints, groups, unmatched, requested)
+                result = requests.as_matching(groups, unmatched, float(getattr(result, "weight", 0.0)))
         stats: dict[str, Any] = dict(engine.round_stats(data.pool, result, graph, constraints=constraints))
         stats["excluded"] = data.excluded
         stats["message"] = _one_unit_message(data, criteria)
         round_ = MatchRound.objects.create(setup=setup, number=number, stats=stats)
-        _store_matches(round_, setup, data, criteria, constraints, groups, graph)
+        _store_matches(round_, setup, data, criteria, constraints, groups, graph, requested.reasons)
         Unmatched.objects.bulk_create(
             [
                 Unmatched(round=round_, person_id=ids[i], reason=(why or "no suitable peer")[:300])
@@ -242,8 +248,10 @@ def _store_matches(
     constraints: engine.Constraints,
     groups: list[np.ndarray],
     graph: engine.CandidateGraph | None,
+    asked: Mapping[tuple[int, int], str] | None = None,
 ) -> None:
     pool = data.pool
+    asked = asked or {}
     a_list: list[int] = []
     b_list: list[int] = []
     for g in groups:
@@ -283,6 +291,8 @@ def _store_matches(
                 if j == i:
                     continue
                 said = engine.explain(pool, i, j, pair_bits[(i, j)], names=data.names)
+                if (i, j) in asked:
+                    said = [asked[(i, j)], *said]
                 if len(members) > 2:
                     first = data.names.get("person", {}).get(int(pool.person_ids[j]), "a peer")
                     said = [f"with {first}: {s}" for s in said[:2]]

@@ -1,0 +1,3 @@
+from tests.notifications.helpers import smtp_inbox
+
+__all__ = ["smtp_inbox"]
