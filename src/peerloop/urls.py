@@ -3,7 +3,9 @@ from django.urls import include, path
 
 from peerloop.api.urls import api
 
+# The API first: its clients send the most requests, and Django tries the patterns in order.
 urlpatterns = [
+    path("api/v1/", api.urls),
     path("", include("peerloop.web.urls")),
     path("accounts/", include("peerloop.accounts.urls")),
     path("people/", include("peerloop.people.urls")),
@@ -16,6 +18,5 @@ urlpatterns = [
     path("discussions/", include("peerloop.discussions.urls")),
     path("notifications/", include("peerloop.notifications.urls")),
     path("insights/", include("peerloop.insights.urls")),
-    path("api/v1/", api.urls),
     path("django-admin/", admin.site.urls),
 ]
