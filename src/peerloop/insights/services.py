@@ -15,8 +15,9 @@ import random
 import time
 from typing import Any
 
-from django.db import transaction
-from django.db.models import QuerySet
+from django.db import connection, transaction
+from django.db.models import BigIntegerField, Case, Func, QuerySet, Value, When
+from django.db.models.functions import Cast, Coalesce
 from django.utils import timezone
 import numpy as np
 
@@ -47,6 +48,7 @@ FUNNEL_STEPS = (
 )
 EVENT_KINDS = LESSON_POSTED | LESSON_TAKEN_UP | {LESSON_SHARED, *LOOP_STAGES}
 # Figures of the person graph: a full refresh computes them, an incremental one carries them over.
+READ_CHUNK = 100_000  # rows per fetch when reading the stream
 GRAPH_FIGURES = ("degree_centralization", "communities", "modularity", "communities_vs_units")
 # An incremental refresh becomes a full one once the rows added since the last full refresh pass
 # this share of its rows: the graph metrics would be too stale.
@@ -143,37 +145,62 @@ def _audiences(person_ids: np.ndarray) -> dict[int, np.ndarray]:
     return out
 
 
+class _EpochSeconds(Func):
+    """A moment as whole seconds since 1970 (UTC), computed by the database: reading millions of
+    rows, the conversion of each value to an aware datetime in Python cost more than the rest."""
+
+    output_field = BigIntegerField()
+
+    def as_sqlite(self, compiler: Any, connection: Any, **extra: Any) -> Any:
+        # The format is a parameter: a literal '%s' in the SQL would be taken for a placeholder.
+        seconds = Func(Value("%s"), *self.get_source_expressions(), function="strftime")
+        return Cast(seconds, BigIntegerField()).as_sql(compiler, connection)
+
+    def as_postgresql(self, compiler: Any, connection: Any, **extra: Any) -> Any:
+        return self.as_sql(compiler, connection, template="FLOOR(EXTRACT(EPOCH FROM %(expressions)s))::bigint", **extra)
+
+
 def _read(directory: Directory, querysets: Iterable[QuerySet]) -> Rows:
-    """The rows of the querysets of the interaction stream, as person indices of the directory."""
-    stage_of = {kind: k for k, (_, kinds) in enumerate(FUNNEL_STEPS) if kinds for kind in kinds}
-    actor, target, at, weight, stage = [], [], [], [], []
+    """The rows of the querysets of the interaction stream, as person indices of the directory.
+
+    Millions of rows: the numbers (id, actor, target, moment in seconds, weight, funnel step)
+    come through a plain cursor in chunks straight into arrays, the database turning the
+    moments into seconds and the kinds into steps; the few rows of the lesson and loop kinds
+    are read again with their kind and object."""
+    steps = [(k, kinds) for k, (_, kinds) in enumerate(FUNNEL_STEPS) if kinds]
+    step = Case(*(When(kind__in=sorted(kinds), then=Value(k)) for k, kinds in steps), default=Value(0))
+    chunks: list[np.ndarray] = []
     ev_id, ev_kind, ev_actor, ev_target, ev_at, ev_obj = [], [], [], [], [], []
-    last_id = 0
     for queryset in querysets:
-        values = queryset.values_list(
-            "id", "actor_id", "target_id", "occurred_at", "weight", "kind", "object_type", "object_id"
+        numbers = queryset.annotate(
+            epoch=_EpochSeconds("occurred_at"), to=Coalesce("target_id", Value(-1)), step=step
+        ).values_list("id", "actor_id", "to", "epoch", "weight", "step")
+        sql, params = numbers.query.sql_with_params()
+        with connection.chunked_cursor() as cursor:  # PostgreSQL: a server-side cursor, fetched in chunks
+            cursor.execute(sql, params)
+            while batch := cursor.fetchmany(READ_CHUNK):
+                chunks.append(np.array(batch, dtype=np.float64).reshape(-1, 6))
+        events = (
+            queryset.filter(kind__in=sorted(EVENT_KINDS))
+            .exclude(object_id="")
+            .annotate(epoch=_EpochSeconds("occurred_at"))
+            .values_list("id", "kind", "actor_id", "target_id", "epoch", "object_type", "object_id")
         )
-        for row_id, a, t, when, w, k, otype, oid in values.iterator(chunk_size=10_000):
-            seconds = int(when.timestamp())
-            actor.append(a)
-            target.append(t or -1)
-            at.append(seconds)
-            weight.append(w)
-            stage.append(stage_of.get(k, 0))
-            if oid and k in EVENT_KINDS:
-                ev_id.append(row_id)
-                ev_kind.append(k)
-                ev_actor.append(a)
-                ev_target.append(t or -1)
-                ev_at.append(seconds)
-                ev_obj.append(f"{otype}:{oid}")
-            last_id = max(last_id, row_id)
+        for row_id, k, a, t, seconds, otype, oid in events.iterator(chunk_size=10_000):
+            ev_id.append(row_id)
+            ev_kind.append(k)
+            ev_actor.append(a)
+            ev_target.append(t if t is not None else -1)
+            ev_at.append(seconds)
+            ev_obj.append(f"{otype}:{oid}")
+    table = np.concatenate(chunks) if chunks else np.empty((0, 6), dtype=np.float64)
+    # Ids, seconds and steps are exact in a float64 (below 2**53).
+    row_ids, actor, target = table[:, 0].astype(np.int64), table[:, 1].astype(np.int64), table[:, 2].astype(np.int64)
+    at, weight, stage = table[:, 3].astype(np.int64), table[:, 4], table[:, 5].astype(np.int64)
+    last_id = int(row_ids.max()) if len(row_ids) else 0
     ids = directory.person_ids
-    a_idx = _index(ids, np.array(actor, dtype=np.int64))
-    t_raw = np.array(target, dtype=np.int64)
-    t_idx = np.where(t_raw >= 0, _index(ids, t_raw), -1)
-    at_arr = np.array(at, dtype=np.int64)
-    w_arr = np.array(weight, dtype=np.float64)
+    a_idx = _index(ids, actor)
+    t_idx = np.where(target >= 0, _index(ids, target), -1)
     pair = (a_idx >= 0) & (t_idx >= 0)
     by_employee = a_idx >= 0
     e_actor = _index(ids, np.array(ev_actor, dtype=np.int64))
@@ -183,10 +210,10 @@ def _read(directory: Directory, querysets: Iterable[QuerySet]) -> Rows:
     order = np.lexsort((np.array(ev_id, dtype=np.int64), np.array(ev_at, dtype=np.int64)))
     keep_order = order[keep[order]]
     return Rows(
-        flows=graph.Stream(a_idx[pair], t_idx[pair], at_arr[pair], w_arr[pair]),
+        flows=graph.Stream(a_idx[pair], t_idx[pair], at[pair], weight[pair]),
         rows=len(actor),
         last_id=last_id,
-        stage_rows=(a_idx[by_employee], np.array(stage, dtype=np.int64)[by_employee]),
+        stage_rows=(a_idx[by_employee], stage[by_employee]),
         events=(
             np.array(ev_id, dtype=np.int64)[keep_order],
             np.array(ev_kind, dtype=str)[keep_order],
