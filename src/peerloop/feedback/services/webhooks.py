@@ -22,8 +22,6 @@ Promises:
 
 from collections.abc import Iterable, Sequence
 from datetime import datetime, timedelta
-import hashlib
-import hmac
 import http.client
 import ipaddress
 import json
@@ -46,6 +44,7 @@ from peerloop.core.roles import Actor
 from peerloop.core.services import audit_record
 from peerloop.feedback import permissions
 from peerloop.feedback.models import WebhookDelivery, WebhookEndpoint, WebhookEvent
+from peerloop.feedback.services.ingest import signature_for  # the same signature both ways
 
 logger = logging.getLogger("peerloop.feedback.webhooks")
 
@@ -66,11 +65,6 @@ class AddressRefused(Exception):
 def backoff(attempts: int) -> timedelta:
     """The wait after the ``attempts``-th failed attempt: 30 s times 4 to the (attempts - 1)."""
     return BACKOFF_BASE * 4 ** (attempts - 1)
-
-
-def signature_for(secret: str, timestamp: str, body: bytes) -> str:
-    """``sha256=<hex>`` of HMAC-SHA256(secret, "<timestamp>." + body)."""
-    return "sha256=" + hmac.new(secret.encode(), timestamp.encode() + b"." + body, hashlib.sha256).hexdigest()
 
 
 # --- addresses -----------------------------------------------------------------------------
