@@ -12,8 +12,6 @@ from collections.abc import Iterable
 from datetime import datetime
 from typing import Any
 
-from django.db.models import Min
-
 from peerloop.core.services import InteractionEvent
 from peerloop.feedback.models import FeedbackItem, Lesson, WebhookEvent
 from peerloop.feedback.services._common import KIND_ROUTED, site_url
@@ -53,7 +51,7 @@ def routed_notify(*, owner_items: list[list]) -> int:
         )
         if not rows:
             continue
-        first = FeedbackItem.objects.filter(id__in=item_ids).aggregate(first=Min("id"))["first"]
+        first = min(item_ids)  # the batch's first item: the same key when the job runs again
         count = len(rows)
         lines = [
             f"#{item_id} (due {due_at:%Y-%m-%d %H:%M} UTC): {' '.join(text.split())[:120]}\n"
