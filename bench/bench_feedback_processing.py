@@ -1,11 +1,15 @@
 """Background tagging and routing throughput: the outbox processor over N new items.
 
 Usage: .venv/bin/python bench/bench_feedback_processing.py --db postgres|sqlite [--rows N] [--runs K] [--batch B]
+    [--workers W]
 
 Each run stores N generated items in state ``new`` (not timed), then times
-``outbox_drain`` (batches of B, each one transaction: vocabulary rules, routing rules
-resolved to the heads of the item's region with load balancing, tags, owners, transition
-rows and ``feedback.routed`` events written). The same run times, as references, the
+``outbox_drain`` in one worker, and again in W worker threads at once as the queue's
+consumer runs it (PEERLOOP_WORKERS, 2 by default; on PostgreSQL the workers claim
+different batches, and one's database time overlaps the other's Python). Batches of B,
+each one transaction: vocabulary rules, routing rules resolved to the heads of the item's
+region with load balancing, tags, owners, transition rows and ``feedback.routed`` events
+written. The same run times, as references, the
 pure part alone (``Rulebook.tag`` over the same texts, in memory) and a bare UPDATE of
 the same items' state in batches of B. Prints items per second (median), the ratios and
 the peak memory.
@@ -27,9 +31,12 @@ def main() -> None:
     parser.add_argument("--rows", type=int, default=100_000)
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--batch", type=int, default=5000)
+    parser.add_argument("--workers", type=int, default=2)
     args = parser.parse_args()
     setup.database(args.db)
-    from django.db import connection, transaction
+    import threading
+
+    from django.db import connection, connections, transaction
 
     from peerloop.core.models import Interaction
     from peerloop.feedback.models import FeedbackItem, FeedbackTag, FeedbackTransition
@@ -59,12 +66,33 @@ def main() -> None:
         with processing_deferred(), transaction.atomic():
             items_store(source_id=source.pk, inputs=inputs)
 
-    processed, tag_only, update_only = [], [], []
+    def drain_in_workers(count: int) -> int:
+        done: list[int] = []
+
+        def work() -> None:
+            try:
+                done.append(outbox_drain(batch=args.batch))
+            finally:
+                connections.close_all()
+
+        threads = [threading.Thread(target=work) for _ in range(count)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+        return sum(done)
+
+    processed, pooled, tag_only, update_only = [], [], [], []
     for _ in range(args.runs):
         fresh()
         started = time.perf_counter()
         done = outbox_drain(batch=args.batch)
         processed.append(time.perf_counter() - started)
+        assert done == len(rows) and not FeedbackItem.objects.filter(state="new").exists()
+        fresh()
+        started = time.perf_counter()
+        done = drain_in_workers(args.workers)
+        pooled.append(time.perf_counter() - started)
         assert done == len(rows) and not FeedbackItem.objects.filter(state="new").exists()
         book = rulebook()
         texts = [i.text for i in inputs]
@@ -82,10 +110,18 @@ def main() -> None:
     owners = FeedbackItem.objects.filter(owner__isnull=False).count()
     rate = n / statistics.median(processed)
     print(f"{args.db}: {n:,} items, batches of {args.batch}, median of {args.runs} runs; {owners:,} got an owner")
-    print(f"  tag + route + write: {rate:,.0f} items/s  ({', '.join(f'{t:.2f} s' for t in processed)})")
+    print(f"  tag + route + write, one worker: {rate:,.0f} items/s  ({', '.join(f'{t:.2f} s' for t in processed)})")
+    print(
+        f"  tag + route + write, {args.workers} workers: {n / statistics.median(pooled):,.0f} items/s  "
+        f"({', '.join(f'{t:.2f} s' for t in pooled)})"
+    )
     print(f"  reference, rules alone in memory: {n / statistics.median(tag_only):,.0f} items/s")
     print(f"  reference, a bare UPDATE per batch: {n / statistics.median(update_only):,.0f} items/s")
-    print(f"  processor / bare UPDATE: {statistics.median(update_only) / statistics.median(processed):.2f}")
+    reference = statistics.median(update_only)
+    print(
+        f"  processor / bare UPDATE: {reference / statistics.median(processed):.2f} (one worker), "
+        f"{reference / statistics.median(pooled):.2f} ({args.workers} workers)"
+    )
     print(f"  tags {FeedbackTag.objects.count():,}, events {Interaction.objects.count():,}")
     print(f"  peak memory: {setup.peak_mib():.0f} MiB")
 

@@ -4,12 +4,14 @@ lessons to peers, SLA, owners who leave, the fallback and triage queues."""
 from datetime import timedelta
 
 from django.core.exceptions import ValidationError
+from django.db import connection, transaction
 from django.utils import timezone
 import pytest
 
 from peerloop.core.models import AppendOnlyError, Interaction
 from peerloop.feedback import queries, services
 from peerloop.feedback.models import FeedbackItem, FeedbackTag, FeedbackTransition, ItemState, Lesson
+from peerloop.feedback.services import processing
 from peerloop.notifications.models import Notification
 from peerloop.people.models import Person
 from tests.feedback.helpers import actor_of, ingest, org
@@ -224,3 +226,28 @@ def test_the_fast_event_writer_stores_what_the_ordinary_one_stores(world):
     assert rows[0][7] == at
     fast_ids = set(Interaction.objects.order_by("id").values_list("event_id", flat=True)[:2])
     assert len(fast_ids) == 1
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="SQLite has no asynchronous commit")
+@pytest.mark.django_db(transaction=True)
+def test_routing_commits_without_waiting_and_ingest_still_waits(world):
+    """The processor's batch does not wait for the WAL flush (its items are durable since
+    ingest); the setting ends with the batch, so the next write on the connection, an
+    ingest, waits again."""
+
+    def setting() -> str:
+        with connection.cursor() as cursor:
+            cursor.execute("SHOW synchronous_commit")
+            return str(cursor.fetchone()[0])
+
+    assert setting() == "on"
+    with transaction.atomic():
+        processing._commit_without_waiting()
+        assert setting() == "off"
+    assert setting() == "on"
+    o = org(world)
+    (item,) = ingest(world, {"text": "The price went up again", "region": "jakarta", "score": 2})
+    services.outbox_drain()
+    item.refresh_from_db()
+    assert (item.state, item.owner_id) == (ItemState.ROUTED, o.head_jakarta.pk)
+    assert setting() == "on"

@@ -97,8 +97,21 @@ class FeedbackItem(models.Model):
             ),
         ]
         indexes = [
-            models.Index(fields=["state", "id"], name="feedback_item_state"),
+            # The outbox: only items still ``new`` are in it, so routing an item removes its
+            # entry instead of writing one more (the processor's UPDATE is not HOT).
+            models.Index(fields=["id"], condition=models.Q(state=ItemState.NEW), name="feedback_item_outbox"),
             models.Index(fields=["owner", "state", "-received_at"], name="feedback_item_inbox"),
+            # The fallback and triage queues hold the open items that need a person.
+            models.Index(
+                fields=["-received_at", "-id"],
+                condition=models.Q(in_fallback=True, state__in=OPEN_STATES),
+                name="feedback_item_fallback",
+            ),
+            models.Index(
+                fields=["-received_at", "-id"],
+                condition=models.Q(needs_triage=True, state__in=OPEN_STATES),
+                name="feedback_item_triage",
+            ),
             models.Index(fields=["due_at"], name="feedback_item_due"),
             models.Index(fields=["occurred_at"], name="feedback_item_occurred"),
         ]
@@ -118,8 +131,9 @@ class TagOrigin(models.TextChoices):
 
 
 class FeedbackTag(models.Model):
-    item = models.ForeignKey(FeedbackItem, on_delete=models.CASCADE, related_name="tags")
-    topic = models.ForeignKey("vocabulary.Topic", on_delete=models.CASCADE, related_name="+")
+    # Looked up through the unique (item, topic) and the (topic, item) indexes below.
+    item = models.ForeignKey(FeedbackItem, on_delete=models.CASCADE, related_name="tags", db_index=False)
+    topic = models.ForeignKey("vocabulary.Topic", on_delete=models.CASCADE, related_name="+", db_index=False)
     confidence = models.FloatField()
     origin = models.CharField(max_length=10, choices=TagOrigin.choices)
     matched = models.CharField(max_length=200, blank=True, default="", help_text="The words a rule matched")
@@ -142,13 +156,19 @@ class FeedbackTransition(AppendOnly):
     """One change of an item's state or owner: who, when, from what to what, why."""
 
     id = models.BigAutoField(primary_key=True)
-    item = models.ForeignKey(FeedbackItem, on_delete=models.CASCADE, related_name="transitions")
+    # Read per item only (the item's history), through the (item, at) index; nothing looks
+    # transitions up by person, and people are deactivated, not deleted.
+    item = models.ForeignKey(FeedbackItem, on_delete=models.CASCADE, related_name="transitions", db_index=False)
     at = models.DateTimeField(default=timezone.now)
     action = models.CharField(max_length=20)
     from_state = models.CharField(max_length=12)
     to_state = models.CharField(max_length=12)
-    by = models.ForeignKey("people.Person", on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
-    owner = models.ForeignKey("people.Person", on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
+    by = models.ForeignKey(
+        "people.Person", on_delete=models.SET_NULL, null=True, blank=True, related_name="+", db_index=False
+    )
+    owner = models.ForeignKey(
+        "people.Person", on_delete=models.SET_NULL, null=True, blank=True, related_name="+", db_index=False
+    )
     note = models.CharField(max_length=500, blank=True, default="")
 
     class Meta:
