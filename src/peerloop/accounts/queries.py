@@ -12,8 +12,10 @@ from peerloop.accounts.models import ApiToken, User
 from peerloop.accounts.tokens import TOKEN_PREFIX, token_digest
 
 
-def user_for_token(*, secret: str) -> tuple[User, str] | None:
-    """The active account and scope behind a usable token secret, or None."""
+def user_for_token(*, secret: str, also: tuple[str, str] | None = None) -> tuple[User, str] | None:
+    """The active account and scope behind a usable token secret, or None. ``also`` is
+    (name, SQL expression over the account ``u``): one more value read in the same query,
+    set on the returned account as attribute ``name`` (the API's actor asks its person)."""
     if not secret.startswith(TOKEN_PREFIX) or len(secret) > 200:
         return None
     # Every API request asks this: one hand-written query (token and account, usability
@@ -23,6 +25,8 @@ def user_for_token(*, secret: str) -> tuple[User, str] | None:
     stamp = connection.ops.adapt_datetimefield_value
     token_table, user_table = ApiToken._meta.db_table, User._meta.db_table
     columns = ", ".join(f"u.{connection.ops.quote_name(str(f.column))}" for f in User._meta.concrete_fields)
+    if also is not None:
+        columns += f", {also[1]} AS {connection.ops.quote_name(also[0])}"
     sql = (
         f"SELECT {columns}, t.id AS token_id, t.scope AS token_scope, "  # noqa: S608 - our own names
         "CASE WHEN t.last_used_at IS NULL OR t.last_used_at < %s THEN 1 ELSE 0 END AS token_stale "

@@ -6,19 +6,16 @@ from django.conf import settings
 from django.http import HttpRequest
 from ninja.security import APIKeyCookie, HttpBearer
 
-from peerloop.accounts.queries import user_for_token
-from peerloop.people.queries import actor_for_user
+from peerloop.people.queries import actor_for_token, actor_for_user
 
 
 class TokenAuth(HttpBearer):
     openapi_description = "A personal API token: `Authorization: Bearer pl_...`"
 
     def authenticate(self, request: HttpRequest, token: str) -> Any:
-        found = user_for_token(secret=token)
-        if found is None:
+        actor = actor_for_token(secret=token)
+        if actor is None:
             return None
-        user, scope = found
-        actor = actor_for_user(user, scope=scope)
         request.actor = actor  # type: ignore[attr-defined]
         return actor
 
