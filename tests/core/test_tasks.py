@@ -68,3 +68,11 @@ def test_enqueue_on_commit_runs_the_task_now_in_immediate_mode(job):
     job.refresh_from_db()
     assert (job.status, job.done, job.total) == ("succeeded", 2, 2)
     assert job.result == {"worker_pid": os.getpid(), "steps": 2}
+
+
+def test_an_idle_worker_polls_the_queue_at_least_every_half_second():
+    """Huey's idle workers poll ever more slowly, by default up to every 10 s: feedback that
+    arrived after a quiet spell waited that long for its owner (the loop promises a second)."""
+    from django.conf import settings
+
+    assert settings.HUEY["consumer"]["max_delay"] <= 0.5

@@ -13,7 +13,15 @@ def huey(data_dir: Path, *, testing: bool) -> dict[str, Any]:
         # In tests tasks run in the calling thread unless a test asks for the real queue.
         "immediate": env_bool("PEERLOOP_QUEUE_IMMEDIATE", testing),
         "utc": True,
-        "consumer": {"workers": int(env("PEERLOOP_WORKERS", "2") or 2), "worker_type": "thread"},
+        "consumer": {
+            "workers": int(env("PEERLOOP_WORKERS", "2") or 2),
+            "worker_type": "thread",
+            # An idle worker polls the queue ever more slowly, up to this many seconds; the
+            # default, 10 s, let feedback that came after a quiet spell wait seconds before
+            # an owner saw it (the loop promises its inbox within a second). On Redis the
+            # workers block on the queue instead of polling.
+            "max_delay": 0.5,
+        },
     }
     if redis_url:
         return {**common, "huey_class": "huey.RedisHuey", "url": redis_url}
