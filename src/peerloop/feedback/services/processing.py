@@ -171,12 +171,11 @@ class Router:
 
 
 def _commit_without_waiting() -> None:
-    """On PostgreSQL, the batch's commit does not wait for its WAL to reach the disk (a
-    fifth of the processor's time). Nothing acknowledged is at risk: the items were
-    stored durably at ingest, and a server crash that undoes a batch's routing leaves its
-    items ``new``, routed again by the next drain; whatever read the routing (an owner's
-    acknowledgement, a notice) commits synchronously, which flushes it first
-    (docs/adr/0009-routing-commits-asynchronously.md)."""
+    """On PostgreSQL, the batch's commit does not wait for its WAL to reach the disk.
+    Nothing acknowledged is at risk: the items were stored durably at ingest, and a server
+    crash that undoes a batch's routing leaves its items ``new``, routed again by the next
+    drain; whatever read the routing (an owner's acknowledgement, a notice) commits
+    synchronously, which flushes it first (docs/adr/0009-routing-commits-asynchronously.md)."""
     if connection.vendor == "postgresql":
         with connection.cursor() as cursor:
             cursor.execute("SET LOCAL synchronous_commit = off")
@@ -241,7 +240,7 @@ def _route_items(updates: list[tuple], *, now: datetime) -> None:
     if connection.vendor == "postgresql":
         columns = list(zip(*updates, strict=True))
         # Array literals written here: psycopg adapts a list element by element in Python,
-        # a third of the batch's time for ints and booleans that format in one join.
+        # a tenth of the batch's time for ints and booleans that format in one join.
         with connection.cursor() as cursor:
             cursor.execute(
                 f"UPDATE {table} AS i SET state = %s, owner_id = u.owner_id, rule_id = u.rule_id, "  # noqa: S608
