@@ -9,10 +9,9 @@ consumer runs it (PEERLOOP_WORKERS, 2 by default; on PostgreSQL the workers clai
 different batches, and one's database time overlaps the other's Python). Batches of B,
 each one transaction: vocabulary rules, routing rules resolved to the heads of the item's
 region with load balancing, tags, owners, transition rows and ``feedback.routed`` events
-written. The same run times, as references, the
-pure part alone (``Rulebook.tag`` over the same texts, in memory) and a bare UPDATE of
-the same items' state in batches of B. Prints items per second (median), the ratios and
-the peak memory.
+written. The same run times, as references, the pure part alone (``Rulebook.tag`` over
+the same texts, in memory) and a bare UPDATE of the same items' state in batches of B.
+Prints items per second (median), the ratios and the peak memory.
 """
 
 import argparse

@@ -270,8 +270,15 @@ def _route_items(updates: list[tuple], *, now: datetime) -> None:
 
 def _array(values: tuple) -> str:
     """A PostgreSQL array literal of ints, booleans and NULLs."""
-    return "{" + ",".join("NULL" if v is None else ("t" if v else "f") if v is True or v is False else str(int(v))
-                          for v in values) + "}"  # fmt: skip
+    return "{" + ",".join(_element(v) for v in values) + "}"
+
+
+def _element(value: int | bool | None) -> str:
+    if value is None:
+        return "NULL"
+    if isinstance(value, bool):
+        return "t" if value else "f"
+    return str(int(value))
 
 
 def _insert(model: type[models.Model], columns: tuple[str, ...], rows: list[tuple]) -> None:
