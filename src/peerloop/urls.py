@@ -1,11 +1,11 @@
 from django.contrib import admin
 from django.urls import include, path
 
-from peerloop.api.urls import api
+from peerloop.api.urls import urls as api_urls
 
 # The API first: its clients send the most requests, and Django tries the patterns in order.
 urlpatterns = [
-    path("api/v1/", api.urls),
+    path("api/v1/", api_urls()),
     path("", include("peerloop.web.urls")),
     path("accounts/", include("peerloop.accounts.urls")),
     path("people/", include("peerloop.people.urls")),

@@ -1,6 +1,7 @@
 """Feedback in: uploads (all or nothing, errors by line and column), the API (batches,
 Idempotency-Key), the webhook (HMAC, age, replay, size), surveys, manual entry."""
 
+import contextlib
 import json
 import threading
 import time
@@ -13,6 +14,7 @@ from peerloop.accounts.services import api_token_create
 from peerloop.core.roles import SYSTEM
 from peerloop.feedback import services
 from peerloop.feedback.models import FeedbackItem, IngestReceipt, ItemState
+from peerloop.feedback.services.ingest import processing_deferred
 from tests.feedback.helpers import actor_of, org
 
 pytestmark = pytest.mark.django_db
@@ -114,6 +116,30 @@ def test_the_same_idempotency_key_gives_the_same_answer_and_one_item(world):
     conflict = client.post("/api/v1/feedback/items", other, content_type="application/json", HTTP_IDEMPOTENCY_KEY="k-1")
     assert conflict.status_code == 422
     assert FeedbackItem.objects.count() == 1
+
+
+@pytest.mark.parametrize("processed", [True, False], ids=["routed in the request", "left to the worker"])
+def test_the_ingest_answer_is_the_item_as_its_schema_renders_it(world, processed):
+    # The answer is built without the schema's validation (api._batch_out): it must still be
+    # what the schema gives for the stored item, here the item's own GET.
+    org(world)
+    client = token_client(world.program_owner)
+    record = {"text": "Price too high in Jakarta", "score": 2, "region": "jakarta", "attributes": {"order": "A-1"}}
+    body = json.dumps({"items": [record]})
+    with contextlib.nullcontext() if processed else processing_deferred():
+        first = client.post("/api/v1/feedback/items", body, content_type="application/json", HTTP_IDEMPOTENCY_KEY="a")
+    assert first.status_code == 201
+    item = FeedbackItem.objects.get()
+    assert item.state == (ItemState.ROUTED if processed else ItemState.NEW)
+    stored = client.get(f"/api/v1/feedback/items/{item.pk}").json()
+    if processed:
+        assert stored["tags"] and stored["owner_id"] is not None
+    answer = first.json()["items"][0]
+    if not processed:  # the worker has not run: the answer has the item as it was stored
+        stored = {**stored, "state": "new", "tags": []}
+    assert answer == stored
+    retry = client.post("/api/v1/feedback/items", body, content_type="application/json", HTTP_IDEMPOTENCY_KEY="a")
+    assert retry.json() == first.json()
 
 
 def test_an_item_key_already_stored_answers_with_the_stored_item(world):

@@ -1,6 +1,8 @@
 """Reads for accounts."""
 
+from dataclasses import dataclass
 from datetime import timedelta
+from typing import Any
 
 from django.contrib.auth.tokens import default_token_generator
 from django.db import connection
@@ -10,36 +12,49 @@ from django.utils.http import urlsafe_base64_decode
 
 from peerloop.accounts.models import ApiToken, User
 from peerloop.accounts.tokens import TOKEN_PREFIX, token_digest
+from peerloop.core.sql import prepared_cursor
 
 
-def user_for_token(*, secret: str, also: tuple[str, str] | None = None) -> tuple[User, str] | None:
-    """The active account and scope behind a usable token secret, or None. ``also`` is
-    (name, SQL expression over the account ``u``): one more value read in the same query,
-    set on the returned account as attribute ``name`` (the API's actor asks its person)."""
+@dataclass(frozen=True)
+class TokenHolder:
+    """Who holds a usable API token: the account's fields an actor needs, the token's
+    scope, and the value ``also`` asked for (see :func:`user_for_token`)."""
+
+    user_id: int
+    role: str
+    email: str
+    scope: str
+    also: Any = None
+
+
+def user_for_token(*, secret: str, also: str | None = None) -> TokenHolder | None:
+    """The active account behind a usable token secret, with the token's scope, or None.
+    ``also`` is an SQL expression over the account ``u``: one more value read in the same
+    query (the API's actor asks its person)."""
     if not secret.startswith(TOKEN_PREFIX) or len(secret) > 200:
         return None
     # Every API request asks this: one hand-written query (token and account, usability
-    # decided by the database) instead of the ORM's select_related, whose compilation cost
-    # more than the query. Nothing is cached, so a revoked token fails on the next request.
+    # decided by the database), prepared by PostgreSQL once per connection, and no model
+    # built from it: the ORM's compilation and a User instance cost more than the query.
+    # Nothing is cached, so a revoked token fails on the next request.
     now = timezone.now()
     stamp = connection.ops.adapt_datetimefield_value
-    token_table, user_table = ApiToken._meta.db_table, User._meta.db_table
-    columns = ", ".join(f"u.{connection.ops.quote_name(str(f.column))}" for f in User._meta.concrete_fields)
-    if also is not None:
-        columns += f", {also[1]} AS {connection.ops.quote_name(also[0])}"
     sql = (
-        f"SELECT {columns}, t.id AS token_id, t.scope AS token_scope, "  # noqa: S608 - our own names
-        "CASE WHEN t.last_used_at IS NULL OR t.last_used_at < %s THEN 1 ELSE 0 END AS token_stale "
-        f"FROM {token_table} t JOIN {user_table} u ON u.id = t.user_id "
+        f"SELECT u.id, u.role, u.email, t.scope, t.id, "  # noqa: S608 - our own names
+        "CASE WHEN t.last_used_at IS NULL OR t.last_used_at < %s THEN 1 ELSE 0 END, "
+        f"{also if also is not None else 'NULL'} "
+        f"FROM {ApiToken._meta.db_table} t JOIN {User._meta.db_table} u ON u.id = t.user_id "
         "WHERE t.digest = %s AND t.revoked_at IS NULL AND t.expires_at > %s AND u.is_active"
     )
-    found = list(User.objects.raw(sql, [stamp(now - timedelta(seconds=60)), token_digest(secret), stamp(now)]))
-    if not found:
+    with prepared_cursor() as cursor:
+        cursor.execute(sql, [stamp(now - timedelta(seconds=60)), token_digest(secret), stamp(now)])
+        row = cursor.fetchone()
+    if row is None:
         return None
-    user = found[0]
-    if user.token_stale:  # type: ignore[attr-defined]
-        ApiToken.objects.filter(pk=user.token_id).update(last_used_at=now)  # type: ignore[attr-defined]
-    return user, user.token_scope  # type: ignore[attr-defined]
+    user_id, role, email, scope, token_id, stale, value = row
+    if stale:
+        ApiToken.objects.filter(pk=token_id).update(last_used_at=now)
+    return TokenHolder(user_id=user_id, role=role, email=email, scope=scope, also=value)
 
 
 def user_get(*, user_id: int) -> User | None:

@@ -33,6 +33,11 @@ def databases(data_dir: Path) -> dict[str, Any]:
     elif engine == "django.db.backends.postgresql":
         config["CONN_MAX_AGE"] = int(env("DATABASE_CONN_MAX_AGE", "60") or 60)
         config["CONN_HEALTH_CHECKS"] = True
+        # Statements run through core.sql.prepared_cursor are prepared on first use (the
+        # ORM's cursors bind on the client and never prepare); 0 turns it off for a pooler
+        # that cannot keep prepared statements.
+        if env("DATABASE_PREPARE", "1") != "0":
+            config["OPTIONS"] = {**config.get("OPTIONS", {}), "prepare_threshold": 0}
     else:
         raise ConfigurationError(f"Peerloop supports SQLite and PostgreSQL, not {engine}")
     return {"default": config}

@@ -39,11 +39,13 @@ def actor_for_user(user: object, *, scope: str = "write") -> Actor:
 def actor_for_token(*, secret: str) -> Actor | None:
     """The Actor behind an API token secret, or None: token, account and person read by
     one query (every API request asks it)."""
-    found = accounts_queries.user_for_token(secret=secret, also=("person_id", _person_of("u.id")))
-    if found is None:
+    holder = accounts_queries.user_for_token(secret=secret, also=_person_of("u.id"))
+    if holder is None:
         return None
-    user, scope = found
-    return _actor(user, getattr(user, "person_id", None), scope)
+    return Actor(
+        user_id=holder.user_id, role=holder.role, person_id=holder.also, active=True, scope=holder.scope,
+        label=holder.email,
+    )  # fmt: skip
 
 
 def _actor(user: object, person_id: int | None, scope: str) -> Actor:

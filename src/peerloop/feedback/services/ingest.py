@@ -24,6 +24,7 @@ from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 
 from peerloop.core.roles import Actor
+from peerloop.core.sql import prepared_cursor
 from peerloop.core.tabular import Dialect, ImportReport, Row, read_file
 from peerloop.feedback import permissions
 from peerloop.feedback.models import FeedbackItem, FeedbackSource, IngestReceipt, SourceKind, Survey
@@ -474,7 +475,7 @@ def _ingest_one(
         )
     row[6], row[7] = region_code, unit_code
     params = [*row, source_id, f"{SourceKind.API}-default", source_id, region_code, region_code, unit_code, unit_code]
-    with transaction.atomic(savepoint=False), connection.cursor() as cursor:
+    with transaction.atomic(savepoint=False), prepared_cursor() as cursor:
         cursor.execute(_one_statement(connection.vendor), params)
         stored = cursor.fetchone()
         if stored is None:
@@ -522,10 +523,15 @@ class IdempotencyConflict(ValidationError):
     """The key was used before with another body (422)."""
 
 
-def with_receipt(*, scope: str, key: str, body: bytes, work: Callable[[], tuple[int, Any]]) -> tuple[int, Any]:
+def with_receipt(
+    *, scope: str, key: str, body: bytes, work: Callable[[], tuple[int, Any]], keep: Callable[[Any], Any] | None = None
+) -> tuple[int, Any]:
     """Run ``work`` once per (scope, key): a retry with the same body gets the first answer;
     with another body, IdempotencyConflict. Concurrent requests with one key wait for the
-    first (the receipt row is written after the work, in the same transaction)."""
+    first (the receipt row is written after the work, in the same transaction). ``keep``
+    turns work's answer into the JSON the receipt keeps (default: through ``json`` with
+    ``str`` for what it cannot encode); the first request gets work's answer itself, a
+    retry the kept JSON."""
     digest = hashlib.sha256(body).hexdigest()
     key = key.strip()[:200]
     if not key:
@@ -539,7 +545,7 @@ def with_receipt(*, scope: str, key: str, body: bytes, work: Callable[[], tuple[
     try:
         with transaction.atomic():
             status, response = work()
-            stored = json.loads(json.dumps(response, default=str))
+            stored = keep(response) if keep is not None else json.loads(json.dumps(response, default=str))
             # Written last, in the work's transaction, without a lookup first: a retry, or a
             # concurrent request with the same key (it waits on this row's unique index, or
             # on an item's key), finds the row taken, rolls its own work back and answers
@@ -559,7 +565,7 @@ def with_receipt(*, scope: str, key: str, body: bytes, work: Callable[[], tuple[
         if existing is None:
             raise
         return answer(existing)
-    return status, stored
+    return status, response
 
 
 class _Taken(Exception):
@@ -574,7 +580,7 @@ def _receipt_claim(*, scope: str, key: str, digest: str, status: int, response: 
         'VALUES (%s, %s, %s, %s, %s, %s) ON CONFLICT (scope, "key") DO NOTHING RETURNING id'
     )
     now = connection.ops.adapt_datetimefield_value(timezone.now())
-    with connection.cursor() as cursor:
+    with prepared_cursor() as cursor:
         cursor.execute(sql, [scope, key, digest, status, json.dumps(response), now])
         return cursor.fetchone() is not None
 
