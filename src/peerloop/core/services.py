@@ -74,21 +74,21 @@ def interaction_record(
 def interaction_record_many(*, events: Iterable[InteractionEvent], batch_size: int = 5000) -> int:
     """Record many events at once (imports, matching rounds, the demo); returns the rows written.
 
-    Rows are written in batches inside one transaction: all of them or none.
+    One transaction: all of them or none. Rows are written about ``batch_size`` at a time by
+    :func:`interaction_record_fast`, so a long stream of events is never all in memory.
     """
     now = timezone.now()
-    written = 0
-    batch: list[Interaction] = []
+    written = rows = 0
+    chunk: list[InteractionEvent] = []
     with transaction.atomic():
         for event in events:
-            batch.extend(_interaction_rows(event, now))
-            if len(batch) >= batch_size:
-                Interaction.objects.bulk_create(batch)
-                written += len(batch)
-                batch = []
-        if batch:
-            Interaction.objects.bulk_create(batch)
-            written += len(batch)
+            chunk.append(event)
+            rows += len(event.target_ids) or 1
+            if rows >= batch_size:
+                written += interaction_record_fast(events=chunk, now=now)
+                chunk, rows = [], 0
+        if chunk:
+            written += interaction_record_fast(events=chunk, now=now)
     return written
 
 
@@ -154,13 +154,14 @@ def job_finish(*, job_id: uuid.UUID | str, result: dict | None = None, error: st
         job.save()
 
 
-def interaction_record_fast(*, events: Iterable[InteractionEvent]) -> int:
-    """As :func:`interaction_record_many`, for high-volume writers (the feedback processor):
-    one prepared INSERT over all rows, without building model instances, in the caller's
-    transaction. Returns the rows written."""
+def interaction_record_fast(*, events: Iterable[InteractionEvent], now: datetime | None = None) -> int:
+    """Every event's rows in one statement, without building model instances, in the
+    caller's transaction (COPY on PostgreSQL, one prepared INSERT on SQLite): the
+    feedback processor's batches, and :func:`interaction_record_many` a batch at a time.
+    ``now`` stands for events without a time. Returns the rows written."""
     from django.db import connection
 
-    now = timezone.now()
+    now = now or timezone.now()
     rows = []
     stamp = connection.ops.adapt_datetimefield_value
     native_uuid = connection.features.has_native_uuid_field
