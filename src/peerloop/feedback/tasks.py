@@ -13,9 +13,10 @@ logger = logging.getLogger("peerloop.feedback")
 
 
 @db_task()
-def outbox_process_task() -> None:
-    """Tag and route every new item, batch by batch (each batch one transaction)."""
-    services.outbox_drain()
+def outbox_process_task(until: float | None = None) -> None:
+    """Tag and route every new item, batch by batch (each batch one transaction); with
+    ``until``, keep looking for new items until then (see services.outbox_drain)."""
+    services.outbox_drain(until=until)
 
 
 @db_task()

@@ -45,6 +45,8 @@ REMIND_AT = 0.75  # share of the SLA after which the owner is reminded
 # A drain reuses the directory's candidates and open counts for this many seconds: a change
 # of the directory or of the rules reaches routing within it (and at once for a new drain).
 ROUTER_FRESH = 5.0
+# A drain enqueued with ``until`` (see outbox_drain) looks at the outbox this often until then.
+LINGER_POLL = 0.02
 
 _cache_lock = threading.Lock()
 _rulebook: tuple[tuple, tagging.Rulebook] | None = None
@@ -297,18 +299,38 @@ def _insert(model: type[models.Model], columns: tuple[str, ...], rows: list[tupl
         cursor.executemany(f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({marks})", rows)  # noqa: S608
 
 
-def outbox_drain(*, batch: int = BATCH, limit: int | None = None, now: datetime | None = None) -> int:
-    """Process batches until the outbox is empty (or ``limit`` items); returns the count."""
+def outbox_drain(
+    *, batch: int = BATCH, limit: int | None = None, now: datetime | None = None, until: float | None = None
+) -> int:
+    """Process batches until the outbox is empty (or ``limit`` items); returns the count.
+
+    ``until`` (a ``time.time()``): the outbox counts as empty only when a look that began
+    at or after it finds nothing; until then the drain looks again every LINGER_POLL
+    seconds. An ingest that commits before ``until`` does not enqueue a drain of its own
+    (ingest.enqueue_processing): this one takes its items.
+    """
     done = 0
     router, since = Router(), time.monotonic()
+    found_empty = False
     while limit is None or done < limit:
         if time.monotonic() - since > ROUTER_FRESH:
             router, since = Router(), time.monotonic()
-        n = outbox_process(batch=batch, now=now, router=router)
+        began = time.time()
+        # Once found empty, look with a read first: a claim opens a write transaction (on
+        # SQLite it takes the database's one write lock from the requests that ingest).
+        n = 0 if found_empty and not _outbox_waiting() else outbox_process(batch=batch, now=now, router=router)
         if not n:
-            break
+            if until is None or began >= until:
+                break
+            found_empty = True
+            time.sleep(max(0.0, min(LINGER_POLL, until - time.time())))
+            continue
         done += n
     return done
+
+
+def _outbox_waiting() -> bool:
+    return FeedbackItem.objects.filter(state=ItemState.NEW).exists()
 
 
 # --- re-routing one item ------------------------------------------------------------------
