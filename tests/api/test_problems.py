@@ -38,6 +38,18 @@ def test_unknown_api_path_is_a_404_problem(db):
     assert response["Content-Security-Policy"] == "default-src 'none'; frame-ancestors 'none'"
 
 
+def test_a_refused_host_header_is_a_400_problem_on_the_api_and_a_page_elsewhere(db):
+    # Django refuses the Host in a middleware that runs before the API's own (schemathesis
+    # sent one): the API still answers with problem details.
+    response = Client().get("/api/v1/spaces", HTTP_HOST="`B0}t")
+    assert response.status_code == 400
+    assert response["Content-Type"] == PROBLEM_CONTENT_TYPE
+    assert response.json()["status"] == 400 and "Host" in response.json()["detail"]
+    assert response["Cache-Control"] == "private, no-store"
+    page = Client().get("/people/", HTTP_HOST="`B0}t")
+    assert page.status_code == 400 and page["Content-Type"].startswith("text/html")
+
+
 def test_unknown_api_version_is_a_404_problem(db):
     response = Client().post("/api/v9/people", data="{}", content_type="application/json")
     assert response.status_code == 404

@@ -129,7 +129,7 @@ class RequestBoundaryMiddleware:
     def __call__(self, request: HttpRequest) -> HttpResponse:
         response = self.respond(request)
         if request.path_info.startswith(API_PREFIX):
-            response = self.api_response(request, response)
+            response = api_response(request, response)
         return response
 
     def respond(self, request: HttpRequest) -> HttpResponse:
@@ -155,24 +155,41 @@ class RequestBoundaryMiddleware:
             return too_large_response(request, settings.DATA_UPLOAD_MAX_MEMORY_SIZE)
         return None
 
-    def api_response(self, request: HttpRequest, response: HttpResponse) -> HttpResponse:
-        content_type = response.headers.get("Content-Type", "")
-        if response.status_code >= 400 and not is_problem(response) and "json" not in content_type:
-            rewritten = problem(request, response.status_code, detail=problem_detail(response.status_code))
-            for name in KEPT_HEADERS:
-                if name in response.headers:
-                    rewritten.headers[name] = response.headers[name]
-            response = rewritten
-        if response.headers.get("Content-Type", "").startswith("text/html"):
-            response.headers.setdefault("Content-Security-Policy", DOCS_CSP)
-        else:
-            response.headers.setdefault("Content-Security-Policy", JSON_CSP)
-        response.headers.setdefault("Cache-Control", "private, no-store")
+
+class ApiEdgeMiddleware:
+    """First in the chain: an /api/ error answered by a middleware that runs before the
+    API's own, such as the 400 for a Host header Django refuses, is a problem too."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        response = self.get_response(request)
+        if request.path_info.startswith(API_PREFIX):
+            response = api_response(request, response)
         return response
+
+
+def api_response(request: HttpRequest, response: HttpResponse) -> HttpResponse:
+    """An /api/ answer: an error as problem details, no caching, the API's CSP."""
+    content_type = response.headers.get("Content-Type", "")
+    if response.status_code >= 400 and not is_problem(response) and "json" not in content_type:
+        rewritten = problem(request, response.status_code, detail=problem_detail(response.status_code))
+        for name in KEPT_HEADERS:
+            if name in response.headers:
+                rewritten.headers[name] = response.headers[name]
+        response = rewritten
+    if response.headers.get("Content-Type", "").startswith("text/html"):
+        response.headers.setdefault("Content-Security-Policy", DOCS_CSP)
+    else:
+        response.headers.setdefault("Content-Security-Policy", JSON_CSP)
+    response.headers.setdefault("Cache-Control", "private, no-store")
+    return response
 
 
 def problem_detail(status: int) -> str:
     return {
+        400: "The request was refused as malformed (a Host header this server does not answer for, for one).",
         404: "There is no API operation at this path.",
         405: "This API operation does not accept this method.",
         403: "The request was refused (a CSRF token is required for session writes).",
