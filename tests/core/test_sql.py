@@ -7,6 +7,7 @@ import pytest
 
 from peerloop.conf.database import databases
 from peerloop.core.models import Interaction, Job
+from peerloop.core.services import job_create
 from peerloop.core.sql import prepared_cursor
 
 pytestmark = pytest.mark.django_db
@@ -15,6 +16,7 @@ postgresql_only = pytest.mark.skipif(connection.vendor != "postgresql", reason="
 
 
 def test_its_statements_are_seen_by_execute_wrappers_and_run_in_the_callers_transaction():
+    job_create(kind="check", label="kept", started_by_id=None)
     table = Job._meta.db_table
     with CaptureQueriesContext(connection) as seen, transaction.atomic():
         with prepared_cursor() as cursor:
@@ -25,6 +27,7 @@ def test_its_statements_are_seen_by_execute_wrappers_and_run_in_the_callers_tran
                 cursor.execute(f"DELETE FROM {table}")
             raise RuntimeError("rolls back")
     assert any("count(*) + " in query["sql"] for query in seen.captured_queries)
+    assert Job.objects.filter(label="kept").exists()  # the DELETE rolled back with the block
 
 
 @postgresql_only
