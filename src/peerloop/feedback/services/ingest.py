@@ -270,7 +270,7 @@ def enqueue_processing() -> None:
     """Have the processor tag and route what the current transaction stores, once it commits.
 
     Not one queued drain per ingest: a drain takes every new item, and the enqueue (a write
-    to the queue's storage, shared by every web thread) cost a served API more than a third
+    to the queue's storage, shared by every web thread) cost a served API about a quarter
     of its throughput. After a commit, a process enqueues a drain told to keep looking for
     DRAIN_WINDOW seconds, unless the drain it enqueued last is still looking then
     (:func:`_drain_after_commit`). A lost enqueue is caught by the minute's sweep.
