@@ -51,8 +51,6 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
-    # Problem details for /api/ errors answered by the middleware below (a refused Host header).
-    "peerloop.api.middleware.ApiEdgeMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "peerloop.web.middleware.ContentSecurityPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",

@@ -3,6 +3,9 @@ from django.urls import include, path
 
 from peerloop.api.urls import urls as api_urls
 
+# A request refused before any view runs (a Host header Django refuses): problem details on /api/.
+handler400 = "peerloop.api.middleware.bad_request"
+
 # The API first: its clients send the most requests, and Django tries the patterns in order.
 urlpatterns = [
     path("api/v1/", api_urls()),

@@ -46,6 +46,7 @@ def test_a_refused_host_header_is_a_400_problem_on_the_api_and_a_page_elsewhere(
     assert response["Content-Type"] == PROBLEM_CONTENT_TYPE
     assert response.json()["status"] == 400 and "Host" in response.json()["detail"]
     assert response["Cache-Control"] == "private, no-store"
+    assert response["X-Content-Type-Options"] == "nosniff"  # answered inside the chain: its headers stay
     page = Client().get("/people/", HTTP_HOST="`B0}t")
     assert page.status_code == 400 and page["Content-Type"].startswith("text/html")
 

@@ -10,6 +10,7 @@ from ninja.files import UploadedFile
 
 from peerloop.api.setup import new_api
 from peerloop.core.permissions import require_write
+from peerloop.urls import handler400
 from peerloop.urls import urlpatterns as peerloop_urlpatterns
 
 router = Router()
@@ -55,3 +56,4 @@ test_api = new_api(namespace="api-test")
 test_api.add_router("/", router)
 
 urlpatterns = [path("api/test/", test_api.urls), *peerloop_urlpatterns]
+__all__ = ["handler400", "urlpatterns"]

@@ -18,6 +18,7 @@ from django.conf import settings
 from django.core.exceptions import RequestDataTooBig
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
+from django.views import defaults
 
 from peerloop.api.problems import is_problem, problem
 
@@ -156,18 +157,13 @@ class RequestBoundaryMiddleware:
         return None
 
 
-class ApiEdgeMiddleware:
-    """First in the chain: an /api/ error answered by a middleware that runs before the
-    API's own, such as the 400 for a Host header Django refuses, is a problem too."""
-
-    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
-        self.get_response = get_response
-
-    def __call__(self, request: HttpRequest) -> HttpResponse:
-        response = self.get_response(request)
-        if request.path_info.startswith(API_PREFIX):
-            response = api_response(request, response)
-        return response
+def bad_request(request: HttpRequest, exception: Exception) -> HttpResponse:
+    """Django's 400 view (``handler400``): a request refused before any view runs, such as a
+    Host header this server does not answer for, which CommonMiddleware refuses before this
+    module's middleware sees the request. Problem details on /api/, the page elsewhere."""
+    if request.path_info.startswith(API_PREFIX):
+        return api_response(request, problem(request, 400, detail=problem_detail(400)))
+    return defaults.bad_request(request, exception)
 
 
 def api_response(request: HttpRequest, response: HttpResponse) -> HttpResponse:
