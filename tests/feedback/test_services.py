@@ -4,16 +4,21 @@ lessons to peers, SLA, owners who leave, the fallback and triage queues."""
 from datetime import timedelta
 
 from django.core.exceptions import ValidationError
-from django.db import connection, transaction
+from django.db import IntegrityError, connection, transaction
+from django.db.models import ProtectedError
 from django.utils import timezone
 import pytest
 
 from peerloop.core.models import AppendOnlyError, Interaction
-from peerloop.feedback import queries, services
+from peerloop.feedback import queries, services, tagging
 from peerloop.feedback.models import FeedbackItem, FeedbackTag, FeedbackTransition, ItemState, Lesson
 from peerloop.feedback.services import processing
+from peerloop.feedback.services.ingest import ItemInput, items_store, processing_deferred
+from peerloop.feedback.services.sources import source_for_kind
 from peerloop.notifications.models import Notification
 from peerloop.people.models import Person
+from peerloop.vocabulary.models import Topic
+from tests.factories import TopicFactory
 from tests.feedback.helpers import actor_of, ingest, org
 
 pytestmark = pytest.mark.django_db
@@ -251,3 +256,85 @@ def test_routing_commits_without_waiting_and_ingest_still_waits(world):
     item.refresh_from_db()
     assert (item.state, item.owner_id) == (ItemState.ROUTED, o.head_jakarta.pk)
     assert setting() == "on"
+
+
+def _foreign_keys(model) -> dict[str, tuple[str, str]]:
+    """The database's own foreign-key constraints on the model's table, by column."""
+    with connection.cursor() as cursor:
+        constraints = connection.introspection.get_constraints(cursor, model._meta.db_table)
+    return {c["columns"][0]: c["foreign_key"] for c in constraints.values() if c["foreign_key"]}
+
+
+def test_the_database_checks_only_the_rows_a_batch_can_lose_meanwhile(db):
+    """ADR 0010: the rows routing writes per item name their item and their owner without a
+    database check (items and people are never deleted); the tag's topic and the item's
+    rule, which can be deleted while a batch runs, keep theirs."""
+    assert set(_foreign_keys(FeedbackTag)) == {"topic_id"}
+    assert "item_id" not in _foreign_keys(FeedbackTransition)
+    assert "owner_id" not in _foreign_keys(FeedbackTransition)
+    item_keys = _foreign_keys(FeedbackItem)
+    assert "rule_id" in item_keys and "owner_id" not in item_keys
+    assert "actor_id" not in _foreign_keys(Interaction)
+
+
+def test_the_orm_still_refuses_to_delete_an_owner_and_cascades_a_topic(world):
+    o = org(world)
+    (item,) = ingest(world, {"text": "The price went up again", "region": "jakarta", "score": 2})
+    services.outbox_drain()
+    with pytest.raises(ProtectedError):
+        o.head_jakarta.delete()
+    assert FeedbackTag.objects.filter(item=item, topic_id=o.pricing_id).exists()
+    Topic.objects.filter(pk=o.pricing_id).delete()
+    assert not FeedbackTag.objects.filter(item=item).exists()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_batch_tagged_with_a_topic_deleted_meanwhile_fails_whole_and_routes_again(world, monkeypatch):
+    """The topic's check stays in the database: a batch whose rulebook still held a topic
+    that is gone fails at commit, and its items stay new for the next drain."""
+    org(world)
+    with processing_deferred():
+        (item,) = ingest(world, {"text": "The price went up again", "region": "jakarta", "score": 2})
+    gone = TopicFactory(name="Gone", slug="gone")
+    gone_id = gone.pk
+    gone.delete()
+    real = processing.tags_for_texts
+    monkeypatch.setattr(
+        processing, "tags_for_texts", lambda texts: [[tagging.Tag(gone_id, 0.9, "rule", "gone")] for _ in texts]
+    )
+    with pytest.raises(IntegrityError):
+        processing.outbox_process()
+    item.refresh_from_db()
+    assert item.state == ItemState.NEW and item.owner_id is None
+    assert not FeedbackTag.objects.filter(item=item).exists()
+    assert not FeedbackTransition.objects.filter(item=item).exists()
+    monkeypatch.setattr(processing, "tags_for_texts", real)
+    assert services.outbox_drain() == 1
+    item.refresh_from_db()
+    assert item.state == ItemState.ROUTED
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="the plan of PostgreSQL's UPDATE from arrays")
+def test_routing_finds_its_batch_by_index_not_by_reading_every_item(world):
+    """With thousands of new items and their statistics known, the batch's UPDATE looked up
+    its items through an index; joined to the arrays alone, PostgreSQL hashed the table."""
+    org(world)
+    source = source_for_kind(kind="api")
+    inputs = [ItemInput(text=f"The price went up again ({n})", region_id=None) for n in range(6000)]
+    with processing_deferred():
+        items_store(source_id=source.pk, inputs=inputs)
+    with connection.cursor() as cursor:
+        cursor.execute(f"ANALYZE {FeedbackItem._meta.db_table}")
+    plans: list[str] = []
+
+    def explain(execute, sql, params, many, context):
+        if sql.startswith(f"UPDATE {FeedbackItem._meta.db_table} AS i"):
+            with connection.cursor() as cursor:
+                cursor.execute("EXPLAIN " + sql, params)
+                plans.append("\n".join(row[0] for row in cursor.fetchall()))
+        return execute(sql, params, many, context)
+
+    with connection.execute_wrapper(explain):
+        assert processing.outbox_process(batch=300) == 300
+    assert len(plans) == 1
+    assert "Seq Scan on feedback_feedbackitem" not in plans[0], plans[0]

@@ -47,7 +47,12 @@ class Interaction(AppendOnly):
     kind = models.CharField(max_length=64)
     # Looked up through the (actor, occurred_at) and (target, occurred_at) indexes: an index
     # of their own would be two more writes per event on the busiest table.
-    actor = models.ForeignKey("people.Person", on_delete=models.PROTECT, related_name="+", db_index=False)
+    # The actor has no constraint in the database: a check per row on the busiest table, for
+    # people who are deactivated and never deleted; the ORM still refuses to delete a person
+    # the stream names (PROTECT) (docs/adr/0010-no-database-checks-on-the-routing-path.md).
+    actor = models.ForeignKey(
+        "people.Person", on_delete=models.PROTECT, related_name="+", db_index=False, db_constraint=False
+    )
     target = models.ForeignKey(
         "people.Person", on_delete=models.PROTECT, related_name="+", null=True, blank=True, db_index=False
     )

@@ -69,9 +69,13 @@ class FeedbackItem(models.Model):
     received_at = models.DateTimeField(default=timezone.now)
     attributes = models.JSONField(default=dict, blank=True)
     state = models.CharField(max_length=12, choices=ItemState.choices, default=ItemState.NEW)
+    # No constraint in the database (docs/adr/0010-no-database-checks-on-the-routing-path.md):
+    # the processor sets the owner of 5,000 items per batch, people are deactivated and never
+    # deleted, and the ORM still refuses to delete a person who owns items (PROTECT).
     owner = models.ForeignKey(
-        "people.Person", on_delete=models.PROTECT, null=True, blank=True, related_name="feedback_items", db_index=False
-    )
+        "people.Person", on_delete=models.PROTECT, null=True, blank=True, related_name="feedback_items",
+        db_index=False, db_constraint=False,
+    )  # fmt: skip
     rule = models.ForeignKey(
         "RoutingRule", on_delete=models.SET_NULL, null=True, blank=True, related_name="+", db_index=False
     )
@@ -132,7 +136,11 @@ class TagOrigin(models.TextChoices):
 
 class FeedbackTag(models.Model):
     # Looked up through the unique (item, topic) and the (topic, item) indexes below.
-    item = models.ForeignKey(FeedbackItem, on_delete=models.CASCADE, related_name="tags", db_index=False)
+    # No constraint in the database on the item: the processor writes tags in the transaction
+    # that holds the item's row lock, and the ORM cascades an item's deletion (ADR 0010).
+    item = models.ForeignKey(
+        FeedbackItem, on_delete=models.CASCADE, related_name="tags", db_index=False, db_constraint=False
+    )
     topic = models.ForeignKey("vocabulary.Topic", on_delete=models.CASCADE, related_name="+", db_index=False)
     confidence = models.FloatField()
     origin = models.CharField(max_length=10, choices=TagOrigin.choices)
@@ -157,8 +165,13 @@ class FeedbackTransition(AppendOnly):
 
     id = models.BigAutoField(primary_key=True)
     # Read per item only (the item's history), through the (item, at) index; nothing looks
-    # transitions up by person, and people are deactivated, not deleted.
-    item = models.ForeignKey(FeedbackItem, on_delete=models.CASCADE, related_name="transitions", db_index=False)
+    # transitions up by person, and people are deactivated, not deleted. No constraint in
+    # the database on the item and the owner, which the processor writes for every item: the
+    # item's row lock is held by the transaction that writes its transition, and the ORM
+    # cascades and nulls as before (ADR 0010).
+    item = models.ForeignKey(
+        FeedbackItem, on_delete=models.CASCADE, related_name="transitions", db_index=False, db_constraint=False
+    )
     at = models.DateTimeField(default=timezone.now)
     action = models.CharField(max_length=20)
     from_state = models.CharField(max_length=12)
@@ -167,8 +180,9 @@ class FeedbackTransition(AppendOnly):
         "people.Person", on_delete=models.SET_NULL, null=True, blank=True, related_name="+", db_index=False
     )
     owner = models.ForeignKey(
-        "people.Person", on_delete=models.SET_NULL, null=True, blank=True, related_name="+", db_index=False
-    )
+        "people.Person", on_delete=models.SET_NULL, null=True, blank=True, related_name="+", db_index=False,
+        db_constraint=False,
+    )  # fmt: skip
     note = models.CharField(max_length=500, blank=True, default="")
 
     class Meta:

@@ -11,13 +11,15 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 import re
 
-from peerloop.vocabulary.terms import compile_terms, find_terms, term_key
+from peerloop.vocabulary.terms import compile_terms, term_key
 
 NAME_CONFIDENCE = 0.8
 SYNONYM_CONFIDENCE = 0.65
 MENTION_BONUS = 0.1
 MAX_RULE_CONFIDENCE = 0.95
 TRIAGE_BELOW = 0.5
+SPELLINGS = 10_000
+MERGED = 3  # the most tags an item keeps
 
 
 @dataclass(frozen=True)
@@ -40,6 +42,7 @@ class Rulebook:
     def __init__(self, terms: Mapping[str, Term]) -> None:
         self.terms = dict(terms)
         self.pattern: re.Pattern[str] | None = compile_terms(self.terms)
+        self._spellings: dict[str, Term | None] = {}
 
     @classmethod
     def from_topics(cls, topics: Iterable[tuple[int, str, Sequence[str]]]) -> "Rulebook":
@@ -56,21 +59,38 @@ class Rulebook:
 
     def tag(self, text: str) -> list[Tag]:
         """The topics mentioned in ``text``, surest first (ties by topic id)."""
+        if self.pattern is None or not text:
+            return []
         found: dict[int, list[tuple[str, bool]]] = {}
-        for key, written in find_terms(self.pattern, text):
-            term = self.terms.get(key)
+        for match in self.pattern.finditer(text):
+            term = self._term(match.group(0))
             if term is not None:
-                found.setdefault(term.topic_id, []).append((written, term.is_name))
+                found.setdefault(term.topic_id, []).append((match.group(0), term.is_name))
+        if not found:
+            return []
         tags = []
         for topic_id, mentions in found.items():
             base = NAME_CONFIDENCE if any(is_name for _, is_name in mentions) else SYNONYM_CONFIDENCE
             confidence = min(MAX_RULE_CONFIDENCE, base + MENTION_BONUS * (len(mentions) - 1))
             words = ", ".join(dict.fromkeys(w for w, _ in mentions))
             tags.append(Tag(topic_id, round(confidence, 4), "rule", words[:200]))
-        return sorted(tags, key=lambda t: (-t.confidence, t.topic_id))
+        return sorted(tags, key=lambda t: (-t.confidence, t.topic_id)) if len(tags) > 1 else tags
+
+    def _term(self, written: str) -> Term | None:
+        """The term a match stands for, by the words as written: the processor tags
+        thousands of texts that spell a handful of terms, so each spelling's key is worked
+        out once (at most SPELLINGS of them are kept)."""
+        try:
+            return self._spellings[written]
+        except KeyError:
+            pass
+        term = self.terms.get(term_key(written)) if written else None
+        if len(self._spellings) < SPELLINGS:
+            self._spellings[written] = term
+        return term
 
 
-def merge(rule_tags: Sequence[Tag], learned: Sequence[Tag], *, limit: int = 3) -> list[Tag]:
+def merge(rule_tags: Sequence[Tag], learned: Sequence[Tag], *, limit: int = MERGED) -> list[Tag]:
     """Rule tags and classifier tags together: one tag per topic, the surer one kept
     (a topic both find gets the higher confidence plus half the other's remainder)."""
     by_topic: dict[int, Tag] = {t.topic_id: t for t in rule_tags}
