@@ -63,9 +63,10 @@ class Rulebook:
             return []
         found: dict[int, list[tuple[str, bool]]] = {}
         for match in self.pattern.finditer(text):
-            term = self._term(match.group(0))
+            written = match.group(0)
+            term = self._term(written)
             if term is not None:
-                found.setdefault(term.topic_id, []).append((match.group(0), term.is_name))
+                found.setdefault(term.topic_id, []).append((written, term.is_name))
         if not found:
             return []
         tags = []

@@ -122,6 +122,12 @@ class Router:
         ]
         self.candidates: dict[tuple, list[int]] = {}
         self.open_counts: dict[int, int] = {}
+        # What routing by each rule (or by none: the fallback queue) writes on an item and its
+        # transition: (rule id, SLA hours, note).
+        self.routed_as: dict[int | None, tuple[int | None, int, str]] = {
+            None: (None, DEFAULT_SLA_HOURS, FALLBACK_NOTE),
+            **{e.rule.pk: (e.rule.pk, e.rule.sla_hours, f"rule: {e.rule.name}") for e in self.rules},
+        }
 
     def _candidates(self, rule: RoutingRule, region_id: int | None, unit_id: int | None) -> list[int]:
         scope = rule.scope
@@ -130,7 +136,7 @@ class Router:
         known = self.candidates.get(key)
         if known is not None:
             return known
-        if rule.scope != RoutingRule.Scope.ANYWHERE and place is None:
+        if scope != RoutingRule.Scope.ANYWHERE and place is None:
             self.candidates[key] = []
             return []
         qs = people_queries.person_list(
@@ -214,16 +220,11 @@ def outbox_process(*, batch: int = BATCH, now: datetime | None = None, router: "
         events: list[InteractionEvent] = []
         updates: list[tuple] = []
         new, routed = ItemState.NEW.value, ItemState.ROUTED.value
-        # What a rule gives each item it routes: (id, SLA hours, the transition's note).
-        given: dict[int | None, tuple[int | None, int, str]] = {None: (None, DEFAULT_SLA_HOURS, FALLBACK_NOTE)}
         for (item_id, _text, segment, region_id, unit_id, score), found in zip(rows, tag_lists, strict=True):
             tags.extend((item_id, t.topic_id, t.confidence, t.origin, t.matched) for t in found)
             facts = routing.ItemFacts(frozenset(t.topic_id for t in found), segment, region_id, unit_id, score)
             owner_id, rule = router.route(facts)
-            key = rule.pk if rule is not None else None
-            if key not in given:
-                given[key] = (key, rule.sla_hours, f"rule: {rule.name}")  # type: ignore[union-attr]
-            rule_id, sla, note = given[key]
+            rule_id, sla, note = router.routed_as[rule.pk if rule is not None else None]
             updates.append((item_id, owner_id, rule_id, owner_id is None, tagging.needs_triage(found), sla))
             transitions.append((item_id, stamp, "route", new, routed, None, owner_id, note))
             if owner_id is not None:
