@@ -6,7 +6,12 @@ from django.db import transaction
 import pytest
 
 from peerloop.core.models import AppendOnlyError, Interaction
-from peerloop.core.services import InteractionEvent, interaction_record, interaction_record_many
+from peerloop.core.services import (
+    InteractionEvent,
+    interaction_record,
+    interaction_record_many,
+    interaction_record_pairs,
+)
 from tests.factories import PersonFactory
 
 WHEN = datetime(2026, 3, 1, 9, 30, tzinfo=UTC)
@@ -27,6 +32,22 @@ def test_an_event_without_target_is_one_row():
     interaction_record(kind="space.joined", actor_id=ana.pk, space_id=7, object_type="space", object_id=7)
     row = Interaction.objects.get()
     assert (row.target_id, row.space_id, row.object_id) == (None, 7, "7")
+
+
+@pytest.mark.django_db
+def test_pairs_are_one_event_each_as_the_ordinary_writer_stores_them():
+    """The batch writer (built by the server from arrays on PostgreSQL) stores what
+    interaction_record stores for the same event, each pair an event of its own."""
+    ana, bo = PersonFactory.create_batch(2)
+    pairs = [(ana.pk, 11), (bo.pk, 12), (ana.pk, 13)]
+    assert interaction_record_pairs(kind="item.routed", object_type="item", pairs=pairs, at=WHEN) == 3
+    assert interaction_record_pairs(kind="item.routed", object_type="item", pairs=[], at=WHEN) == 0
+    interaction_record(kind="item.routed", actor_id=ana.pk, object_type="item", object_id=11, occurred_at=WHEN)
+    columns = ("kind", "actor_id", "target_id", "space_id", "object_type", "object_id", "weight", "occurred_at")
+    rows = list(Interaction.objects.order_by("id").values_list(*columns))
+    assert rows[:3] == [("item.routed", actor, None, None, "item", str(obj), 1.0, WHEN) for actor, obj in pairs]
+    assert rows[3] == rows[0]
+    assert Interaction.objects.values("event_id").distinct().count() == 4
 
 
 @pytest.mark.django_db

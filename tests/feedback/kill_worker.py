@@ -58,7 +58,7 @@ def seed(n: int) -> None:
 
 def work(stop_in: int | None) -> None:
     if stop_in is not None:
-        original = processing.interaction_record_fast
+        original = processing.interaction_record_pairs
         calls = {"n": 0}
 
         def stalling(**kwargs):  # type: ignore[no-untyped-def]
@@ -69,7 +69,7 @@ def work(stop_in: int | None) -> None:
                     time.sleep(1)
             return original(**kwargs)
 
-        processing.interaction_record_fast = stalling  # type: ignore[assignment]
+        processing.interaction_record_pairs = stalling  # type: ignore[assignment]
     services.outbox_drain(batch=BATCH)
 
 

@@ -48,6 +48,9 @@ def test_pricing_feedback_is_tagged_and_routed_to_the_head_of_sales_of_its_regio
     assert (note.title, note.url) == ("1 new feedback item in your inbox", "http://127.0.0.1:8000/feedback/")
     (row,) = FeedbackTransition.objects.filter(item=item)
     assert (row.action, row.from_state, row.to_state, row.owner_id) == ("route", "new", "routed", o.head_lima.pk)
+    assert (row.note, row.by_id, row.at) == (f"rule: {o.rule.name}", None, item.routed_at)
+    event = Interaction.objects.get(object_type="feedback_item", object_id=str(item.pk))
+    assert (event.occurred_at, event.target_id, event.space_id, event.weight) == (item.routed_at, None, None, 1.0)
 
 
 def test_no_rule_or_no_person_goes_to_the_fallback_queue_never_lost(world):
@@ -59,6 +62,8 @@ def test_no_rule_or_no_person_goes_to_the_fallback_queue_never_lost(world):
         assert item.state == ItemState.ROUTED
         assert item.owner_id is None
         assert item.in_fallback
+        (row,) = FeedbackTransition.objects.filter(item=item)
+        assert (row.action, row.owner_id, row.note) == ("route", None, processing.FALLBACK_NOTE)
     assert set(queries.item_list(fallback=True).values_list("id", flat=True)) == {no_rule.pk, no_region.pk}
     assert kinds(no_rule.pk) == []
 
@@ -328,7 +333,7 @@ def test_routing_finds_its_batch_by_index_not_by_reading_every_item(world):
     plans: list[str] = []
 
     def explain(execute, sql, params, many, context):
-        if sql.startswith(f"UPDATE {FeedbackItem._meta.db_table} AS i"):
+        if f"UPDATE {FeedbackItem._meta.db_table} AS i" in sql and not sql.startswith("EXPLAIN"):
             with connection.cursor() as cursor:
                 cursor.execute("EXPLAIN " + sql, params)
                 plans.append("\n".join(row[0] for row in cursor.fetchall()))

@@ -154,6 +154,34 @@ def job_finish(*, job_id: uuid.UUID | str, result: dict | None = None, error: st
         job.save()
 
 
+def interaction_record_pairs(*, kind: str, object_type: str, pairs: Sequence[tuple[int, int]], at: datetime) -> int:
+    """One event of ``kind`` per (actor, object id) pair, all at ``at``, without targets or
+    space, in the caller's transaction: what a batch records per item (the feedback
+    processor's ``feedback.routed``). On PostgreSQL the server builds the rows, each event's
+    id included, from two arrays of ids in one statement; elsewhere
+    :func:`interaction_record_fast`. Returns the rows written."""
+    from django.db import connection
+
+    from peerloop.core.sql import array_literal
+
+    if not pairs:
+        return 0
+    if connection.vendor != "postgresql":
+        events = [InteractionEvent(kind, actor, object_type=object_type, object_id=obj, occurred_at=at)
+                  for actor, obj in pairs]  # fmt: skip
+        return interaction_record_fast(events=events)
+    actors, objects = zip(*pairs, strict=True)
+    table = Interaction._meta.db_table
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"INSERT INTO {table} (occurred_at, kind, actor_id, target_id, space_id, object_type, object_id, "  # noqa: S608
+            "weight, event_id) SELECT %s, %s, p.actor, NULL, NULL, %s, p.object::text, 1.0, gen_random_uuid() "
+            "FROM unnest(%s::bigint[], %s::bigint[]) AS p(actor, object)",
+            [at, kind, object_type, array_literal(actors), array_literal(objects)],
+        )
+    return len(pairs)
+
+
 def interaction_record_fast(*, events: Iterable[InteractionEvent], now: datetime | None = None) -> int:
     """Every event's rows in one statement, without building model instances, in the
     caller's transaction (COPY on PostgreSQL, one prepared INSERT on SQLite): the

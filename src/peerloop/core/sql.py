@@ -11,7 +11,7 @@ parameters), so only what runs through this cursor is prepared.
 statements (PgBouncer before 1.21 in transaction mode).
 """
 
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 import contextlib
 from typing import Any
 
@@ -49,3 +49,13 @@ class _LoggedPrepared(CursorDebugWrapper):
     def execute(self, sql: Any, params: Any = None) -> Any:
         with self.debug_sql(sql, params):
             return CursorWrapper.execute(self, sql, params)
+
+
+def array_literal(values: Iterable[int | bool | None]) -> str:
+    """A PostgreSQL array literal of ints, booleans or NULLs, for a parameter cast to
+    ``bigint[]`` or ``boolean[]``: one join, where psycopg adapts a list element by element
+    in Python (a tenth of a routing batch's time). Booleans are told by the first value."""
+    values = list(values)
+    if values and isinstance(values[0], bool):
+        return "{" + ",".join(["t" if v else "f" for v in values]) + "}"
+    return "{" + ",".join(["NULL" if v is None else str(int(v)) for v in values]) + "}"

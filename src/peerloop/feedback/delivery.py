@@ -12,9 +12,8 @@ from collections.abc import Iterable
 from datetime import datetime
 from typing import Any
 
-from peerloop.core.services import InteractionEvent
 from peerloop.feedback.models import FeedbackItem, Lesson, WebhookEvent
-from peerloop.feedback.services._common import KIND_ROUTED, site_url
+from peerloop.feedback.services._common import site_url
 from peerloop.feedback.services.webhooks import webhook_emit
 from peerloop.notifications import services as notifications
 
@@ -22,15 +21,15 @@ from peerloop.notifications import services as notifications
 LISTED = 20
 
 
-def items_routed(events: Iterable[InteractionEvent]) -> None:
-    """Hand a routed batch to the notifying job (enqueued once the batch commits)."""
+def items_routed(routed: Iterable[tuple[int, int]]) -> None:
+    """Hand a routed batch, (owner, item) pairs, to the notifying job (enqueued once the
+    batch commits)."""
     from peerloop.core.tasks import enqueue_on_commit
     from peerloop.feedback.tasks import routed_notify_task
 
     per_owner: dict[int, list[int]] = defaultdict(list)
-    for event in events:
-        if event.kind == KIND_ROUTED and event.object_id != "":
-            per_owner[event.actor_id].append(int(event.object_id))
+    for owner_id, item_id in routed:
+        per_owner[owner_id].append(item_id)
     if per_owner:
         enqueue_on_commit(routed_notify_task, [[owner, ids] for owner, ids in per_owner.items()])
 

@@ -18,7 +18,8 @@ from django.db import connection, models, transaction
 from django.db.models import Count
 from django.utils import timezone
 
-from peerloop.core.services import InteractionEvent, interaction_record_fast, interaction_record_many
+from peerloop.core.services import interaction_record_many, interaction_record_pairs
+from peerloop.core.sql import array_literal
 from peerloop.feedback import classifier as learned
 from peerloop.feedback import delivery, routing, tagging
 from peerloop.feedback.models import (
@@ -31,7 +32,7 @@ from peerloop.feedback.models import (
     RoutingRule,
     TagOrigin,
 )
-from peerloop.feedback.services._common import KIND_ROUTED, item_event, site_url
+from peerloop.feedback.services._common import KIND_ROUTED, OBJECT_ITEM, item_event, site_url
 from peerloop.notifications import services as notifications
 from peerloop.people import queries as people_queries
 from peerloop.vocabulary import queries as vocabulary_queries
@@ -122,11 +123,15 @@ class Router:
         ]
         self.candidates: dict[tuple, list[int]] = {}
         self.open_counts: dict[int, int] = {}
-        # What routing by each rule (or by none: the fallback queue) writes on an item and its
-        # transition: (rule id, SLA hours, note).
-        self.routed_as: dict[int | None, tuple[int | None, int, str]] = {
-            None: (None, DEFAULT_SLA_HOURS, FALLBACK_NOTE),
-            **{e.rule.pk: (e.rule.pk, e.rule.sla_hours, f"rule: {e.rule.name}") for e in self.rules},
+        # What routing by each rule (or by none: the fallback queue) writes on an item,
+        # (rule id, SLA hours), and the note of its transition.
+        self.routed_as: dict[int | None, tuple[int | None, int]] = {
+            None: (None, DEFAULT_SLA_HOURS),
+            **{e.rule.pk: (e.rule.pk, e.rule.sla_hours) for e in self.rules},
+        }
+        self.notes: dict[int | None, str] = {
+            None: FALLBACK_NOTE,
+            **{e.rule.pk: f"rule: {e.rule.name}" for e in self.rules},
         }
 
     def _candidates(self, rule: RoutingRule, region_id: int | None, unit_id: int | None) -> list[int]:
@@ -213,79 +218,73 @@ def outbox_process(*, batch: int = BATCH, now: datetime | None = None, router: "
             return 0
         now = now or timezone.now()
         tag_lists = tags_for_texts([r[1] for r in rows])
-        stamp = connection.ops.adapt_datetimefield_value(now)
         router = router or Router()
         tags: list[tuple] = []
-        transitions: list[tuple] = []
-        events: list[InteractionEvent] = []
         updates: list[tuple] = []
-        new, routed = ItemState.NEW.value, ItemState.ROUTED.value
+        routed: list[tuple[int, int]] = []  # (owner, item) for each item that got an owner
         for (item_id, _text, segment, region_id, unit_id, score), found in zip(rows, tag_lists, strict=True):
             tags.extend((item_id, t.topic_id, t.confidence, t.origin, t.matched) for t in found)
             facts = routing.ItemFacts(frozenset(t.topic_id for t in found), segment, region_id, unit_id, score)
             owner_id, rule = router.route(facts)
-            rule_id, sla, note = router.routed_as[rule.pk if rule is not None else None]
+            rule_id, sla = router.routed_as[rule.pk if rule is not None else None]
             updates.append((item_id, owner_id, rule_id, owner_id is None, tagging.needs_triage(found), sla))
-            transitions.append((item_id, stamp, "route", new, routed, None, owner_id, note))
             if owner_id is not None:
-                events.append(item_event(KIND_ROUTED, actor_id=owner_id, item_id=item_id, at=now))
+                routed.append((owner_id, item_id))
         _insert(FeedbackTag, ("item_id", "topic_id", "confidence", "origin", "matched"), tags)
-        _route_items(updates, now=now)
-        _insert(
-            FeedbackTransition,
-            ("item_id", "at", "action", "from_state", "to_state", "by_id", "owner_id", "note"),
-            transitions,
-        )
-        if events:
-            interaction_record_fast(events=events)
-        delivery.items_routed(events)
+        _route_items(updates, now=now, notes=router.notes)
+        interaction_record_pairs(kind=KIND_ROUTED, object_type=OBJECT_ITEM, pairs=routed, at=now)
+        delivery.items_routed(routed)
     return len(rows)
 
 
-def _route_items(updates: list[tuple], *, now: datetime) -> None:
-    """The batch's items moved to routed, in one statement on PostgreSQL (an UPDATE from
-    arrays) and one prepared UPDATE by primary key on SQLite; ``updates`` holds
-    (id, owner, rule, in fallback, needs triage, SLA hours) per item."""
+def _route_items(updates: list[tuple], *, now: datetime, notes: dict[int | None, str]) -> None:
+    """The batch's items moved to routed, each with its ``route`` transition; ``updates``
+    holds (id, owner, rule, in fallback, needs triage, SLA hours) per item, ``notes`` the
+    transition's note per rule (None: the fallback queue).
+
+    PostgreSQL: ONE statement, an UPDATE from arrays whose RETURNING feeds the transitions'
+    INSERT, so the server builds their rows from what it just wrote. SQLite: one prepared
+    UPDATE by primary key over the batch, then one prepared INSERT."""
     table = FeedbackItem._meta.db_table
+    new, routed = ItemState.NEW.value, ItemState.ROUTED.value
+    transitions = FeedbackTransition._meta.db_table
+    columns = "item_id, at, action, from_state, to_state, by_id, owner_id, note"
     if connection.vendor == "postgresql":
-        arrays = [_array(column) for column in zip(*updates, strict=True)]
-        # Array literals written here: psycopg adapts a list element by element in Python,
-        # a tenth of the batch's time for ints and booleans that format in one join.
+        arrays = [array_literal(column) for column in zip(*updates, strict=True)]
+        ruled = [k for k in notes if k is not None]
         with connection.cursor() as cursor:
             cursor.execute(
-                f"UPDATE {table} AS i SET state = %s, owner_id = u.owner_id, rule_id = u.rule_id, "  # noqa: S608
-                "in_fallback = u.in_fallback, needs_triage = u.needs_triage, routed_at = %s, "
+                f"WITH moved AS (UPDATE {table} AS i SET state = %s, owner_id = u.owner_id, "  # noqa: S608
+                "rule_id = u.rule_id, in_fallback = u.in_fallback, needs_triage = u.needs_triage, routed_at = %s, "
                 "due_at = %s + make_interval(hours => u.sla_hours) "
                 "FROM unnest(%s::bigint[], %s::bigint[], %s::bigint[], %s::boolean[], %s::boolean[], %s::int[]) "
                 "AS u(id, owner_id, rule_id, in_fallback, needs_triage, sla_hours) "
                 # The ids a second time, as a condition on the items: the planner then finds
                 # the batch by index. Joined to the arrays alone, it read and hashed every
                 # item of the table for each batch (EXPLAIN: 60 of 133 ms at 100,000 items).
-                "WHERE i.id = u.id AND i.id = ANY(%s::bigint[]) AND i.state = %s",
-                [ItemState.ROUTED.value, now, now, *arrays, arrays[0], ItemState.NEW.value],
-            )
+                "WHERE i.id = u.id AND i.id = ANY(%s::bigint[]) AND i.state = %s "
+                "RETURNING i.id, i.owner_id, i.rule_id) "
+                f"INSERT INTO {transitions} ({columns}) "
+                "SELECT m.id, %s, 'route', %s, %s, NULL, m.owner_id, coalesce(n.note, %s) FROM moved AS m "
+                "LEFT JOIN unnest(%s::bigint[], %s::text[]) AS n(rule_id, note) ON n.rule_id = m.rule_id",
+                [routed, now, now, *arrays, arrays[0], new,
+                 now, new, routed, notes[None], array_literal(ruled), [notes[k] for k in ruled]],
+            )  # fmt: skip
         return
-    due = {sla: now + timedelta(hours=sla) for sla in {u[5] for u in updates}}
+    stamp = connection.ops.adapt_datetimefield_value
+    routed_at = stamp(now)
+    due_at = {sla: stamp(now + timedelta(hours=sla)) for sla in {u[5] for u in updates}}
     with connection.cursor() as cursor:
-        stamp = connection.ops.adapt_datetimefield_value
-        routed_at = stamp(now)
-        due_at = {h: stamp(d) for h, d in due.items()}
         cursor.executemany(
             f"UPDATE {table} SET state = %s, owner_id = %s, rule_id = %s, in_fallback = %s, "  # noqa: S608
             "needs_triage = %s, routed_at = %s, due_at = %s WHERE id = %s AND state = %s",
-            [
-                (ItemState.ROUTED.value, owner, rule, fallback, triage, routed_at, due_at[sla], item_id,
-                 ItemState.NEW.value)
-                for item_id, owner, rule, fallback, triage, sla in updates
-            ],
+            [(routed, owner, rule, fallback, triage, routed_at, due_at[sla], item_id, new)
+             for item_id, owner, rule, fallback, triage, sla in updates],
         )  # fmt: skip
-
-
-def _array(values: tuple) -> str:
-    """A PostgreSQL array literal of ints, booleans and NULLs."""
-    if values and isinstance(values[0], bool):
-        return "{" + ",".join(["t" if v else "f" for v in values]) + "}"
-    return "{" + ",".join(["NULL" if v is None else str(int(v)) for v in values]) + "}"
+        cursor.executemany(
+            f"INSERT INTO {transitions} ({columns}) VALUES (%s, %s, 'route', %s, %s, NULL, %s, %s)",  # noqa: S608
+            [(item_id, routed_at, new, routed, owner, notes[rule]) for item_id, owner, rule, *_ in updates],
+        )
 
 
 def _insert(model: type[models.Model], columns: tuple[str, ...], rows: list[tuple]) -> None:
