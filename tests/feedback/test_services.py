@@ -68,6 +68,17 @@ def test_no_rule_or_no_person_goes_to_the_fallback_queue_never_lost(world):
     assert kinds(no_rule.pk) == []
 
 
+def test_without_any_active_rule_every_item_goes_to_the_fallback_queue(world):
+    source = source_for_kind(kind="api")
+    with processing_deferred():
+        items_store(source_id=source.pk, inputs=[ItemInput(text=f"price {n}", region_id=None) for n in range(3)])
+    assert processing.outbox_process() == 3
+    assert set(FeedbackItem.objects.values_list("state", "owner_id", "in_fallback")) == {("routed", None, True)}
+    notes = FeedbackTransition.objects.values_list("action", "note")
+    assert list(notes) == [("route", processing.FALLBACK_NOTE)] * 3
+    assert not Interaction.objects.filter(kind="feedback.routed").exists()
+
+
 def test_untagged_feedback_goes_to_triage_and_a_correction_routes_it(world):
     o = org(world)
     (item,) = ingest(world, {"text": "I am not happy at all", "region": "jakarta"})
