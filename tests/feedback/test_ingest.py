@@ -15,6 +15,7 @@ from peerloop.core.roles import SYSTEM
 from peerloop.feedback import services
 from peerloop.feedback.models import FeedbackItem, IngestReceipt, ItemState
 from peerloop.feedback.services.ingest import processing_deferred
+from peerloop.feedback.services.sources import source_for_kind
 from tests.feedback.helpers import actor_of, org
 
 pytestmark = pytest.mark.django_db
@@ -341,3 +342,99 @@ def test_the_import_endpoint_lists_problems_by_line_and_stores_nothing(world):
     assert response["Content-Type"] == "application/problem+json"
     assert [(e["line"], e["column"]) for e in response.json()["errors"]] == [(3, "text"), (3, "score")]
     assert FeedbackItem.objects.count() == 0
+
+
+# --- one keyed item in two round trips (PostgreSQL) ----------------------------------------
+
+
+def _post(client: Client, body: str, key: str):  # type: ignore[no-untyped-def]
+    with processing_deferred():  # the worker routes it, as in production (the path needs that)
+        return client.post("/api/v1/feedback/items", body, content_type="application/json", HTTP_IDEMPOTENCY_KEY=key)
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="psycopg's pipeline: PostgreSQL only")
+@pytest.mark.django_db(transaction=True)
+def test_one_keyed_item_is_stored_with_its_receipt_without_the_general_path(world, monkeypatch):
+    org(world)
+    source_for_kind(kind="api")  # the path finds the source in its statement (the general path creates it)
+    client = token_client(world.program_owner)
+    body = json.dumps({"items": [{"text": "Price too high", "score": 2, "region": "jakarta"}]})
+
+    def general_path(**kwargs):  # type: ignore[no-untyped-def]
+        raise AssertionError("with_receipt ran")
+
+    with monkeypatch.context() as patched:
+        patched.setattr(services, "with_receipt", general_path)
+        first = _post(client, body, "p-1")
+    assert first.status_code == 201
+    item = FeedbackItem.objects.get()
+    assert item.state == ItemState.NEW and item.region.code == "jakarta"
+    stored = client.get(f"/api/v1/feedback/items/{item.pk}").json()
+    assert first.json()["items"] == [stored]
+    receipt = IngestReceipt.objects.get()
+    assert (receipt.key, receipt.status, receipt.response["items"][0]["id"]) == ("p-1", 201, item.pk)
+    # A retry: the fast path stores the item again, finds the key taken, rolls back, and the
+    # general path answers from the receipt.
+    retry = _post(client, body, "p-1")
+    assert retry.json() == first.json()
+    assert FeedbackItem.objects.count() == 1 and IngestReceipt.objects.count() == 1
+    conflict = _post(client, json.dumps({"items": [{"text": "Other"}]}), "p-1")
+    assert conflict.status_code == 422
+    assert FeedbackItem.objects.count() == 1
+    # The connection is usable after each roll back, in autocommit as Django expects.
+    assert connection.get_autocommit() and not connection.in_atomic_block
+    assert FeedbackItem.objects.filter(state=ItemState.NEW).count() == 1
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="psycopg's pipeline: PostgreSQL only")
+@pytest.mark.django_db(transaction=True)
+def test_a_failure_between_the_two_round_trips_stores_nothing(world, monkeypatch):
+    from peerloop.feedback import api
+
+    source_for_kind(kind="api")
+    client = token_client(world.program_owner)
+
+    def broken(items):  # type: ignore[no-untyped-def]
+        raise RuntimeError("the answer could not be built")
+
+    general: list[dict] = []
+    monkeypatch.setattr(api, "_batch_out", broken)
+    monkeypatch.setattr(services, "with_receipt", lambda **kwargs: general.append(kwargs))
+    assert _post(client, json.dumps({"items": [{"text": "Price too high"}]}), "f-1").status_code == 500
+    assert general == []  # it failed on this path, after its INSERT, and rolled that back
+    assert FeedbackItem.objects.count() == 0 and IngestReceipt.objects.count() == 0
+    assert connection.get_autocommit() and not connection.in_atomic_block
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="SQLite serializes writers: no race to test")
+@pytest.mark.django_db(transaction=True)
+def test_ten_concurrent_posts_with_one_key_on_the_two_round_trip_path_make_one_item(world):
+    source_for_kind(kind="api")
+    _, secret = api_token_create(actor=SYSTEM, user=world.program_owner.user, name="c", scope="write")
+    body = json.dumps({"items": [{"text": "Price too high", "score": 2}]})
+    barrier = threading.Barrier(10)
+    answers: list[tuple[int, str]] = []
+    errors: list[BaseException] = []
+
+    def post() -> None:
+        try:
+            client = Client(HTTP_AUTHORIZATION=f"Bearer {secret}")
+            barrier.wait(timeout=20)
+            r = _post(client, body, "c")
+            answers.append((r.status_code, r.content.decode()))
+        except BaseException as exc:
+            errors.append(exc)
+        finally:
+            connections.close_all()
+
+    threads = [threading.Thread(target=post) for _ in range(10)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert errors == []
+    assert len(answers) == 10
+    assert set(answers) == {answers[0]}
+    assert answers[0][0] == 201
+    assert FeedbackItem.objects.count() == 1
+    assert IngestReceipt.objects.count() == 1

@@ -15,6 +15,7 @@ import hashlib
 import hmac
 import io
 import json
+import logging
 import threading
 import time
 from typing import Any
@@ -32,6 +33,8 @@ from peerloop.feedback.models import FeedbackItem, FeedbackSource, IngestReceipt
 from peerloop.feedback.services.sources import source_for_kind
 from peerloop.people import queries as people_queries
 from peerloop.spaces import queries as spaces_queries
+
+logger = logging.getLogger("peerloop.feedback")
 
 MAX_TEXT = 10_000
 MAX_BATCH = 1000
@@ -499,12 +502,12 @@ def _one_statement(vendor: str) -> str:
     return sql
 
 
-def _ingest_one(
+def _one_params(
     values: Mapping[str, Any], *, source_id: int | None, submitted_by_id: int | None
-) -> FeedbackItem | None:
-    """The single-item API path: the record checked in memory, stored by one statement
-    (:func:`_one_statement`) and enqueued. None when that statement stored nothing: the
-    checked path (items_ingest's batch path) answers, with the stored item or the error."""
+) -> tuple[list[Any], ItemInput, datetime] | None:
+    """The parameters of :func:`_one_statement` for one record checked in memory, the
+    checked record and the time it is received; None when a check fails (the checked path
+    then names the field)."""
     problems: list[str] = []
     cleaned = clean_record(values, places=_NO_PLACES, error=lambda c, m: problems.append(c))
     if cleaned is None:
@@ -520,21 +523,114 @@ def _ingest_one(
         )
     row[6], row[7] = region_code, unit_code
     params = [*row, source_id, f"{SourceKind.API}-default", source_id, region_code, region_code, unit_code, unit_code]
-    with transaction.atomic(savepoint=False), prepared_cursor() as cursor:
-        cursor.execute(_one_statement(connection.vendor), params)
-        stored = cursor.fetchone()
-        if stored is None:
-            return None
-        enqueue_processing()
+    return params, cleaned, now
+
+
+def _one_item(stored: tuple, cleaned: ItemInput, now: datetime, submitted_by_id: int | None) -> FeedbackItem:
+    """The item :func:`_one_statement` stored, from what it returned and the record."""
     item_id, source, region_id, unit_id = stored
-    if _processed_inline():
-        return FeedbackItem.objects.get(pk=item_id)  # tagged and routed already, in this transaction
     return FeedbackItem(
         id=item_id, source_id=source, idempotency_key=cleaned.idempotency_key, text=cleaned.text,
         score=cleaned.score, channel=cleaned.channel, segment=cleaned.segment, product=cleaned.product,
         region_id=region_id, unit_id=unit_id, occurred_at=cleaned.occurred_at or now, received_at=now,
         attributes=cleaned.attributes, submitted_by_id=submitted_by_id,
     )  # fmt: skip
+
+
+def _ingest_one(
+    values: Mapping[str, Any], *, source_id: int | None, submitted_by_id: int | None
+) -> FeedbackItem | None:
+    """The single-item API path: the record checked in memory, stored by one statement
+    (:func:`_one_statement`) and enqueued. None when that statement stored nothing: the
+    checked path (items_ingest's batch path) answers, with the stored item or the error."""
+    prepared = _one_params(values, source_id=source_id, submitted_by_id=submitted_by_id)
+    if prepared is None:
+        return None
+    params, cleaned, now = prepared
+    with transaction.atomic(savepoint=False), prepared_cursor() as cursor:
+        cursor.execute(_one_statement(connection.vendor), params)
+        stored = cursor.fetchone()
+        if stored is None:
+            return None
+        enqueue_processing()
+    if _processed_inline():
+        return FeedbackItem.objects.get(pk=stored[0])  # tagged and routed already, in this transaction
+    return _one_item(stored, cleaned, now, submitted_by_id)
+
+
+def item_ingest_receipted(
+    *,
+    actor: Actor,
+    record: Mapping[str, Any],
+    source_id: int | None,
+    scope: str,
+    key: str,
+    body: bytes,
+    respond: Callable[[FeedbackItem], tuple[int, Any]],
+    keep: Callable[[Any], Any],
+) -> tuple[int, Any] | None:
+    """One item with an idempotency key, on PostgreSQL, in two round trips instead of four:
+    the transaction's BEGIN travels with the item's INSERT, and the receipt with the COMMIT
+    (psycopg's pipeline mode). Returns ``respond(item)``, the receipt keeping
+    ``keep(answer)``, as :func:`with_receipt` would.
+
+    None, with nothing stored, whenever this path does not answer: not PostgreSQL, the
+    queue runs tasks at once, inside a transaction, a record the statement does not store
+    (a bad field, a stored key, an unknown code), or the receipt's key taken meanwhile by
+    another request. The caller then runs :func:`with_receipt`, which answers each of those.
+
+    Django's ``atomic`` cannot do this: psycopg starts its transaction with a BEGIN and a
+    sync of its own, and changing autocommit syncs too; so this path runs in autocommit
+    and sends BEGIN and COMMIT itself, rolling back on any error."""
+    import psycopg
+
+    key = key.strip()[:200]
+    if (
+        connection.vendor != "postgresql"
+        or connection.settings_dict["OPTIONS"].get("prepare_threshold") is None  # DATABASE_PREPARE=0
+        or not key
+        or _processed_inline()
+        or connection.in_atomic_block
+        or not connection.get_autocommit()
+    ):
+        return None
+    permissions.require_run_loop(actor, write=True)
+    prepared = _one_params(record, source_id=source_id, submitted_by_id=actor.person_id)
+    if prepared is None:
+        return None
+    params, cleaned, now = prepared
+    digest = hashlib.sha256(body).hexdigest()
+    connection.ensure_connection()
+    raw = connection.connection
+    try:
+        # Django's wrapper: errors as Django's, and a broken connection marked for closing.
+        with connection.wrap_database_errors, raw.pipeline(), prepared_cursor() as cursor:
+            cursor.cursor.execute("BEGIN", prepare=False)
+            cursor.execute(_one_statement(connection.vendor), params)
+            stored = cursor.fetchone()  # the one wait for the BEGIN and the INSERT
+            if stored is None:
+                cursor.cursor.execute("ROLLBACK", prepare=False)
+                return None
+            status, answer = respond(_one_item(stored, cleaned, now, actor.person_id))
+            # Without ON CONFLICT: a key taken meanwhile fails the INSERT, and the COMMIT
+            # sent behind it does not run.
+            cursor.execute(
+                _RECEIPT_SQL,
+                [scope, key, digest, status, json.dumps(keep(answer)), connection.ops.adapt_datetimefield_value(now)],
+            )
+            cursor.cursor.execute("COMMIT", prepare=False)
+    except BaseException as error:
+        if not raw.closed and raw.info.transaction_status != psycopg.pq.TransactionStatus.IDLE:
+            raw.execute("ROLLBACK")
+        if isinstance(error, IntegrityError | psycopg.errors.UniqueViolation):
+            return None  # the key is another request's: with_receipt answers with its receipt
+        raise
+    if not _deferred.get():
+        try:  # as robust as transaction.on_commit(..., robust=True): the item is stored
+            _drain_after_commit()
+        except Exception:
+            logger.exception("enqueueing the feedback processor failed; the minute's sweep drains the item")
+    return status, answer
 
 
 class _CodesInStatement(Places):
@@ -617,13 +713,15 @@ class _Taken(Exception):
     """The receipt's (scope, key) was written first by another request: roll back."""
 
 
+_RECEIPT_SQL = (
+    f'INSERT INTO {IngestReceipt._meta.db_table} (scope, "key", body_sha256, status, response, created_at) '  # noqa: S608
+    "VALUES (%s, %s, %s, %s, %s, %s)"
+)
+
+
 def _receipt_claim(*, scope: str, key: str, digest: str, status: int, response: Any) -> bool:
     """Write the receipt unless one exists for (scope, key); True when written."""
-    table = IngestReceipt._meta.db_table
-    sql = (
-        f'INSERT INTO {table} (scope, "key", body_sha256, status, response, created_at) '  # noqa: S608
-        'VALUES (%s, %s, %s, %s, %s, %s) ON CONFLICT (scope, "key") DO NOTHING RETURNING id'
-    )
+    sql = _RECEIPT_SQL + ' ON CONFLICT (scope, "key") DO NOTHING RETURNING id'
     now = connection.ops.adapt_datetimefield_value(timezone.now())
     with prepared_cursor() as cursor:
         cursor.execute(sql, [scope, key, digest, status, json.dumps(response), now])
