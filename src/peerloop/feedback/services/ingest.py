@@ -622,7 +622,7 @@ def item_ingest_receipted(
     except BaseException as error:
         if not raw.closed and raw.info.transaction_status != psycopg.pq.TransactionStatus.IDLE:
             raw.execute("ROLLBACK")
-        if isinstance(error, IntegrityError | psycopg.errors.UniqueViolation):
+        if isinstance(error, IntegrityError):  # Django's, from the wrapper
             return None  # the key is another request's: with_receipt answers with its receipt
         raise
     if not _deferred.get():

@@ -123,11 +123,11 @@ class Router:
         ]
         self.candidates: dict[tuple, list[int]] = {}
         self.open_counts: dict[int, int] = {}
-        # What routing by each rule (or by none: the fallback queue) writes on an item,
-        # (rule id, SLA hours), and the note of its transition.
-        self.routed_as: dict[int | None, tuple[int | None, int]] = {
-            None: (None, DEFAULT_SLA_HOURS),
-            **{e.rule.pk: (e.rule.pk, e.rule.sla_hours) for e in self.rules},
+        # What routing by each rule (or by none: the fallback queue) gives an item: its SLA
+        # in hours, and the note of its transition.
+        self.sla_hours: dict[int | None, int] = {
+            None: DEFAULT_SLA_HOURS,
+            **{e.rule.pk: e.rule.sla_hours for e in self.rules},
         }
         self.notes: dict[int | None, str] = {
             None: FALLBACK_NOTE,
@@ -226,8 +226,10 @@ def outbox_process(*, batch: int = BATCH, now: datetime | None = None, router: "
             tags.extend((item_id, t.topic_id, t.confidence, t.origin, t.matched) for t in found)
             facts = routing.ItemFacts(frozenset(t.topic_id for t in found), segment, region_id, unit_id, score)
             owner_id, rule = router.route(facts)
-            rule_id, sla = router.routed_as[rule.pk if rule is not None else None]
-            updates.append((item_id, owner_id, rule_id, owner_id is None, tagging.needs_triage(found), sla))
+            rule_id = rule.pk if rule is not None else None
+            updates.append(
+                (item_id, owner_id, rule_id, owner_id is None, tagging.needs_triage(found), router.sla_hours[rule_id])
+            )
             if owner_id is not None:
                 routed.append((owner_id, item_id))
         _insert(FeedbackTag, ("item_id", "topic_id", "confidence", "origin", "matched"), tags)
