@@ -6,7 +6,7 @@ import json
 import threading
 import time
 
-from django.db import connection, connections
+from django.db import DataError, connection, connections
 from django.test import Client
 import pytest
 
@@ -196,7 +196,7 @@ def test_one_item_whose_key_is_stored_answers_with_the_stored_item_through_the_a
 
 @pytest.mark.skipif(connection.vendor != "postgresql", reason="SQLite serializes writers: no race to test")
 @pytest.mark.django_db(transaction=True)
-@pytest.mark.parametrize("deferred", [False, True], ids=["general path", "two round trips (ADR 0011)"])
+@pytest.mark.parametrize("deferred", [False, True], ids=["general path", "one statement (ADR 0012)"])
 def test_ten_concurrent_posts_with_one_key_make_one_item_and_ten_identical_answers(world, deferred):
     if deferred:  # processing left to the worker: the keyed single item's own path
         source_for_kind(kind="api")
@@ -350,7 +350,7 @@ def test_the_import_endpoint_lists_problems_by_line_and_stores_nothing(world):
     assert FeedbackItem.objects.count() == 0
 
 
-# --- one keyed item in two round trips (PostgreSQL) ----------------------------------------
+# --- one keyed item and its receipt in one statement (PostgreSQL) -------------------------
 
 
 def _post(client: Client, body: str, key: str):  # type: ignore[no-untyped-def]
@@ -358,11 +358,14 @@ def _post(client: Client, body: str, key: str):  # type: ignore[no-untyped-def]
         return client.post("/api/v1/feedback/items", body, content_type="application/json", HTTP_IDEMPOTENCY_KEY=key)
 
 
-@pytest.mark.skipif(connection.vendor != "postgresql", reason="psycopg's pipeline: PostgreSQL only")
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="data-modifying WITH: PostgreSQL only")
 @pytest.mark.django_db(transaction=True)
-def test_one_keyed_item_is_stored_with_its_receipt_without_the_general_path(world, monkeypatch):
+@pytest.mark.parametrize("prepare", [True, False], ids=["prepared", "DATABASE_PREPARE=0"])
+def test_one_keyed_item_is_stored_with_its_receipt_without_the_general_path(world, monkeypatch, prepare):
     org(world)
     source_for_kind(kind="api")  # the path finds the source in its statement (the general path creates it)
+    if not prepare:  # prepared_cursor then runs the statement on Django's own cursor
+        monkeypatch.setitem(connection.settings_dict["OPTIONS"], "prepare_threshold", None)
     client = token_client(world.program_owner)
     body = json.dumps({"items": [{"text": "Price too high", "score": 2, "region": "jakarta"}]})
 
@@ -377,24 +380,32 @@ def test_one_keyed_item_is_stored_with_its_receipt_without_the_general_path(worl
     assert item.state == ItemState.NEW and item.region.code == "jakarta"
     stored = client.get(f"/api/v1/feedback/items/{item.pk}").json()
     assert first.json()["items"] == [stored]
+    # The receipt keeps the answer with the values the statement resolved filled in.
     receipt = IngestReceipt.objects.get()
-    assert (receipt.key, receipt.status, receipt.response["items"][0]["id"]) == ("p-1", 201, item.pk)
-    # A retry: the fast path stores the item again, finds the key taken, rolls back, and the
-    # general path answers from the receipt.
+    kept = receipt.response["items"][0]
+    assert (receipt.key, receipt.status, receipt.scope) == ("p-1", 201, f"api:{world.program_owner.user_id}")
+    assert (kept["id"], kept["source_id"], kept["region_id"], kept["unit_id"]) == (
+        item.pk, item.source_id, item.region_id, None
+    )  # fmt: skip
+    assert {k: v for k, v in kept.items() if not k.endswith("_at")} == {
+        k: v for k, v in stored.items() if not k.endswith("_at")
+    }
+    # A retry: the statement stores the item again, fails on the receipt's key, and with it
+    # stores nothing; the general path answers from the receipt.
     retry = _post(client, body, "p-1")
     assert retry.json() == first.json()
     assert FeedbackItem.objects.count() == 1 and IngestReceipt.objects.count() == 1
     conflict = _post(client, json.dumps({"items": [{"text": "Other"}]}), "p-1")
     assert conflict.status_code == 422
     assert FeedbackItem.objects.count() == 1
-    # The connection is usable after each roll back, in autocommit as Django expects.
+    # The connection is usable after each failed statement, in autocommit as Django expects.
     assert connection.get_autocommit() and not connection.in_atomic_block
     assert FeedbackItem.objects.filter(state=ItemState.NEW).count() == 1
 
 
-@pytest.mark.skipif(connection.vendor != "postgresql", reason="psycopg's pipeline: PostgreSQL only")
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="data-modifying WITH: PostgreSQL only")
 @pytest.mark.django_db(transaction=True)
-def test_a_failure_between_the_two_round_trips_stores_nothing(world, monkeypatch):
+def test_an_answer_that_cannot_be_built_stores_nothing(world, monkeypatch):
     from peerloop.feedback import api
 
     source_for_kind(kind="api")
@@ -407,6 +418,23 @@ def test_a_failure_between_the_two_round_trips_stores_nothing(world, monkeypatch
     monkeypatch.setattr(api, "_batch_out", broken)
     monkeypatch.setattr(services, "with_receipt", lambda **kwargs: general.append(kwargs))
     assert _post(client, json.dumps({"items": [{"text": "Price too high"}]}), "f-1").status_code == 500
-    assert general == []  # it failed on this path, after its INSERT, and rolled that back
+    assert general == []  # it failed on this path, before its statement
+    assert FeedbackItem.objects.count() == 0 and IngestReceipt.objects.count() == 0
+    assert connection.get_autocommit() and not connection.in_atomic_block
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="data-modifying WITH: PostgreSQL only")
+@pytest.mark.django_db(transaction=True)
+def test_an_item_whose_receipt_fails_is_not_stored(world):
+    """The statement's two INSERTs stand or fall together: a receipt the database refuses
+    (here a status out of its column's range) leaves no item behind."""
+    source_for_kind(kind="api")
+    item = {"text": "Price too high"}
+    with processing_deferred(), pytest.raises(DataError):
+        services.item_ingest_receipted(
+            actor=actor_of(world.program_owner), record=item, source_id=None, scope="api:t", key="r-1", body=b"{}",
+            respond=lambda stored: (70000, {"items": [{"text": stored.text}]}), keep=lambda answer: answer,
+            item_at=("items", 0),
+        )  # fmt: skip
     assert FeedbackItem.objects.count() == 0 and IngestReceipt.objects.count() == 0
     assert connection.get_autocommit() and not connection.in_atomic_block

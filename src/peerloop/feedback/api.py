@@ -351,10 +351,10 @@ def items_ingest(request: HttpRequest, payload: FeedbackBatchIn) -> Any:
         return Status(status, body)
     scope = f"api:{actor.user_id}"
     done = None
-    if len(payload.items) == 1:  # the busiest write: two round trips on PostgreSQL
+    if len(payload.items) == 1:  # the busiest write: one round trip on PostgreSQL
         done = services.item_ingest_receipted(
             actor=actor, record=payload.items[0].dict(), source_id=payload.source_id, scope=scope, key=key,
-            body=request.body, respond=lambda item: (201, _batch_out([item])), keep=_kept,
+            body=request.body, respond=lambda item: (201, _batch_out([item])), keep=_kept, item_at=("items", 0),
         )  # fmt: skip
     status, body = done or services.with_receipt(scope=scope, key=key, body=request.body, work=work, keep=_kept)
     return Status(status, body)

@@ -568,26 +568,22 @@ def item_ingest_receipted(
     body: bytes,
     respond: Callable[[FeedbackItem], tuple[int, Any]],
     keep: Callable[[Any], Any],
+    item_at: Sequence[str | int],
 ) -> tuple[int, Any] | None:
-    """One item with an idempotency key, on PostgreSQL, in two round trips instead of four:
-    the transaction's BEGIN travels with the item's INSERT, and the receipt with the COMMIT
-    (psycopg's pipeline mode). Returns ``respond(item)``, the receipt keeping
-    ``keep(answer)``, as :func:`with_receipt` would.
+    """One item with an idempotency key, on PostgreSQL, stored with its receipt by one
+    statement in autocommit (:func:`_receipted_statement`): one round trip, as an INSERT of
+    the item alone. Returns ``respond(item)``, the receipt keeping ``keep(answer)``, as
+    :func:`with_receipt` would. ``item_at`` is where the item sits in the kept answer (its
+    path of keys and indexes): the statement writes there the values only it knows (the
+    item's id and the source, region and unit it resolved).
 
     None, with nothing stored, whenever this path does not answer: not PostgreSQL, the
     queue runs tasks at once, inside a transaction, a record the statement does not store
-    (a bad field, a stored key, an unknown code), or the receipt's key taken meanwhile by
-    another request. The caller then runs :func:`with_receipt`, which answers each of those.
-
-    Django's ``atomic`` cannot do this: psycopg starts its transaction with a BEGIN and a
-    sync of its own, and changing autocommit syncs too; so this path runs in autocommit
-    and sends BEGIN and COMMIT itself, rolling back on any error."""
-    import psycopg
-
+    (a bad field, a stored key, an unknown code), or the receipt's key taken by another
+    request. The caller then runs :func:`with_receipt`, which answers each of those."""
     key = key.strip()[:200]
     if (
         connection.vendor != "postgresql"
-        or connection.settings_dict["OPTIONS"].get("prepare_threshold") is None  # DATABASE_PREPARE=0
         or not key
         or _processed_inline()
         or connection.in_atomic_block
@@ -599,38 +595,50 @@ def item_ingest_receipted(
     if prepared is None:
         return None
     params, cleaned, now = prepared
-    digest = hashlib.sha256(body).hexdigest()
-    connection.ensure_connection()
-    raw = connection.connection
+    # The answer before the item is stored: what the receipt keeps, but for what the statement fills in.
+    item = _one_item((None, None, None, None), cleaned, now, actor.person_id)
+    status, answer = respond(item)
+    kept: list[Any] = [json.dumps(keep(answer)), [str(step) for step in item_at]]
+    stamp = connection.ops.adapt_datetimefield_value(now)
+    receipt: list[Any] = [scope, key, hashlib.sha256(body).hexdigest(), status, stamp]
     try:
-        # Django's wrapper: errors as Django's, and a broken connection marked for closing.
-        with connection.wrap_database_errors, raw.pipeline(), prepared_cursor() as cursor:
-            cursor.cursor.execute("BEGIN", prepare=False)
-            cursor.execute(_one_statement(connection.vendor), params)
-            stored = cursor.fetchone()  # the one wait for the BEGIN and the INSERT
-            if stored is None:
-                cursor.cursor.execute("ROLLBACK", prepare=False)
-                return None
-            status, answer = respond(_one_item(stored, cleaned, now, actor.person_id))
-            # Without ON CONFLICT: a key taken meanwhile fails the INSERT, and the COMMIT
-            # sent behind it does not run.
-            cursor.execute(
-                _RECEIPT_SQL,
-                [scope, key, digest, status, json.dumps(keep(answer)), connection.ops.adapt_datetimefield_value(now)],
-            )
-            cursor.cursor.execute("COMMIT", prepare=False)
-    except BaseException as error:
-        if not raw.closed and raw.info.transaction_status != psycopg.pq.TransactionStatus.IDLE:
-            raw.execute("ROLLBACK")
-        if isinstance(error, IntegrityError):  # Django's, from the wrapper
-            return None  # the key is another request's: with_receipt answers with its receipt
-        raise
+        with prepared_cursor() as cursor:
+            # Without ON CONFLICT on the receipt: a key taken by another request fails the
+            # statement, and with it the item's INSERT.
+            cursor.execute(_receipted_statement(), [*params, *kept, *receipt])
+            stored = cursor.fetchone()
+    except IntegrityError:  # Django's, from its error wrapper
+        return None  # the key is another request's: with_receipt answers with its receipt
+    if stored is None:
+        return None
     if not _deferred.get():
         try:  # as robust as transaction.on_commit(..., robust=True): the item is stored
             _drain_after_commit()
         except Exception:
             logger.exception("enqueueing the feedback processor failed; the minute's sweep drains the item")
-    return status, answer
+    item.id, item.source_id, item.region_id, item.unit_id = stored
+    return respond(item)
+
+
+def _receipted_statement() -> str:
+    """:func:`_one_statement` and the receipt's INSERT in one statement (data-modifying CTEs,
+    PostgreSQL only). Its parameters: the item's, then the kept answer, the item's path in
+    it, and the receipt's scope, key, digest, status and time. The receipt is written only
+    when the item is, with the item's id, source, region and unit set at that path."""
+    if "receipted" in _one_sql:
+        return _one_sql["receipted"]
+    receipts = IngestReceipt._meta.db_table
+    sql = (
+        f"WITH item AS ({_one_statement('postgresql')}), "  # noqa: S608 - our own names
+        "kept AS (SELECT %s::jsonb AS answer, %s::text[] AS at), "
+        f'receipt AS (INSERT INTO {receipts} (response, scope, "key", body_sha256, status, created_at) '
+        "SELECT jsonb_set(k.answer, k.at, (k.answer #> k.at) || jsonb_build_object("
+        "'id', i.id, 'source_id', i.source_id, 'region_id', i.region_id, 'unit_id', i.unit_id)), "
+        "%s::text, %s::text, %s::text, %s::integer, %s::timestamptz FROM item i, kept k) "
+        "SELECT id, source_id, region_id, unit_id FROM item"
+    )
+    _one_sql["receipted"] = sql
+    return sql
 
 
 class _CodesInStatement(Places):
