@@ -1,7 +1,7 @@
 """core.sql.prepared_cursor: statements of the hot paths, prepared once per connection on
 PostgreSQL, run like any other cursor's."""
 
-from django.db import connection, transaction
+from django.db import IntegrityError, connection, transaction
 from django.test.utils import CaptureQueriesContext
 import pytest
 
@@ -60,3 +60,35 @@ def test_preparing_is_on_for_postgresql_unless_turned_off(monkeypatch, tmp_path)
     assert databases(tmp_path)["default"]["OPTIONS"]["prepare_threshold"] == 0
     monkeypatch.setenv("DATABASE_PREPARE", "0")
     assert "prepare_threshold" not in databases(tmp_path)["default"].get("OPTIONS", {})
+
+
+@postgresql_only
+def test_a_cursor_opened_inside_another_is_its_own():
+    with prepared_cursor() as outer:
+        outer.execute("SELECT generate_series(1, %s::int)", [3])
+        with prepared_cursor() as inner:
+            assert inner is not outer
+            inner.execute("SELECT %s::int", [7])
+            assert inner.fetchone() == (7,)
+        assert outer.fetchall() == [(1,), (2,), (3,)]
+    with prepared_cursor() as again:
+        again.execute("SELECT %s::int", [8])
+        assert again.fetchone() == (8,)
+
+
+@postgresql_only
+@pytest.mark.django_db(transaction=True)
+def test_the_kept_cursor_follows_a_new_connection_and_raises_djangos_errors():
+    with prepared_cursor() as first:
+        first.execute("SELECT pg_backend_pid()")
+        before = first.fetchone()[0]
+    connection.close()
+    with prepared_cursor() as second:
+        second.execute("SELECT pg_backend_pid()")
+        assert second.fetchone()[0] != before
+    table = Job._meta.db_table
+    with pytest.raises(IntegrityError), prepared_cursor() as cursor:  # Django's class, not psycopg's
+        cursor.execute(f"INSERT INTO {table} (id) VALUES (NULL)")
+    with prepared_cursor() as cursor:  # autocommit: the failed statement left nothing to roll back
+        cursor.execute(f"SELECT count(*) FROM {table}")
+        assert cursor.fetchone() == (0,)

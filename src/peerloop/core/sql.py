@@ -15,31 +15,67 @@ from collections.abc import Iterable, Iterator
 import contextlib
 from typing import Any
 
-from django.db import connection
+from django.db import DEFAULT_DB_ALIAS, connections
 from django.db.backends.utils import CursorDebugWrapper, CursorWrapper
 
 
 @contextlib.contextmanager
 def prepared_cursor() -> Iterator[CursorWrapper]:
     """A cursor that runs like ``connection.cursor()`` (same transaction, same execute
-    wrappers and query log) and, on PostgreSQL with preparing on, sends its parameters
-    apart from the statement, which the server prepares on first use. Placeholders are
-    ``%s``; PostgreSQL cannot infer a parameter's type in a SELECT list, so cast there."""
-    if connection.vendor != "postgresql" or connection.settings_dict["OPTIONS"].get("prepare_threshold") is None:
-        with connection.cursor() as cursor:
+    wrappers and query log, Django's errors) and, on PostgreSQL with preparing on, sends its
+    parameters apart from the statement, which the server prepares on first use.
+    Placeholders are ``%s``; PostgreSQL cannot infer a parameter's type in a SELECT list, so
+    cast there. Meant for statements that return a few rows: the cursor is kept for the
+    connection's next use, with the last result, when no query log or execute wrapper is on."""
+    db = connections[DEFAULT_DB_ALIAS]  # looked up once: each attribute of ``connection`` looks it up again
+    if db.vendor != "postgresql" or db.settings_dict["OPTIONS"].get("prepare_threshold") is None:
+        with db.cursor() as cursor:
             yield cursor
         return
     import psycopg
 
-    connection.ensure_connection()
-    connection.validate_thread_sharing()
-    raw = psycopg.Cursor(connection.connection)
-    # What connection.cursor() wraps its cursor in: the query log when it is on, the execute wrappers always.
-    cursor = (_LoggedPrepared if connection.queries_logged else CursorWrapper)(raw, connection)
+    db.ensure_connection()
+    db.validate_thread_sharing()
+    if db.queries_logged or db.execute_wrappers:
+        # What connection.cursor() wraps its cursor in: the query log, the execute wrappers.
+        raw = psycopg.Cursor(db.connection)
+        try:
+            yield (_LoggedPrepared if db.queries_logged else CursorWrapper)(raw, db)
+        finally:
+            raw.close()
+        return
+    # Neither is on (every request in production): one psycopg cursor a connection, reused.
+    # Making and closing a cursor cost as much as a quarter of running the token's query.
+    kept: _Reused | None = getattr(db, _KEPT, None)
+    if kept is not None and kept.cursor.connection is db.connection and not kept.cursor.closed:
+        setattr(db, _KEPT, None)  # in use: a prepared_cursor opened inside this one makes its own
+    else:
+        kept = _Reused(psycopg.Cursor(db.connection), db)
     try:
-        yield cursor
+        yield kept
     finally:
-        raw.close()
+        setattr(db, _KEPT, kept)
+
+
+_KEPT = "_peerloop_prepared_cursor"
+
+
+class _Reused(CursorWrapper):
+    """CursorWrapper's work for a cursor without execute wrappers, done directly: the
+    broken-transaction check before a statement, Django's errors around every call."""
+
+    def execute(self, sql: Any, params: Any = None) -> Any:
+        self.db.validate_no_broken_transaction()
+        with self.db.wrap_database_errors:
+            return self.cursor.execute(sql, params)
+
+    def fetchone(self) -> Any:
+        with self.db.wrap_database_errors:
+            return self.cursor.fetchone()
+
+    def fetchall(self) -> Any:
+        with self.db.wrap_database_errors:
+            return self.cursor.fetchall()
 
 
 class _LoggedPrepared(CursorDebugWrapper):
