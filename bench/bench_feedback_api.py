@@ -24,8 +24,9 @@ Two ways to drive both, each request committed before it answers:
 The two views:
 
 - api: ``POST /api/v1/feedback/items`` with a write token and an Idempotency-Key, one item
-  (token, account and person read, schema validated, item stored by one INSERT that
-  resolves its source and region and checks its key, receipt written, answer serialized);
+  (token, account and person read, schema validated, item and receipt stored by one
+  statement that resolves the item's source and region and checks both keys, answer
+  serialized);
 - bare: a view (mounted by the benchmark only, bench/_feedback_bare_app.py) that parses
   the JSON and inserts the same row with ``FeedbackItem.objects.create``.
 
