@@ -11,6 +11,7 @@ import contextlib
 import contextvars
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+import functools
 import hashlib
 import hmac
 import io
@@ -620,25 +621,21 @@ def item_ingest_receipted(
     return respond(item)
 
 
+@functools.cache
 def _receipted_statement() -> str:
     """:func:`_one_statement` and the receipt's INSERT in one statement (data-modifying CTEs,
     PostgreSQL only). Its parameters: the item's, then the kept answer, the item's path in
     it, and the receipt's scope, key, digest, status and time. The receipt is written only
     when the item is, with the item's id, source, region and unit set at that path."""
-    if "receipted" in _one_sql:
-        return _one_sql["receipted"]
-    receipts = IngestReceipt._meta.db_table
-    sql = (
+    return (
         f"WITH item AS ({_one_statement('postgresql')}), "  # noqa: S608 - our own names
         "kept AS (SELECT %s::jsonb AS answer, %s::text[] AS at), "
-        f'receipt AS (INSERT INTO {receipts} (response, scope, "key", body_sha256, status, created_at) '
-        "SELECT jsonb_set(k.answer, k.at, (k.answer #> k.at) || jsonb_build_object("
+        f"receipt AS ({_RECEIPT_INSERT}SELECT %s::text, %s::text, %s::text, %s::integer, "
+        "jsonb_set(k.answer, k.at, (k.answer #> k.at) || jsonb_build_object("
         "'id', i.id, 'source_id', i.source_id, 'region_id', i.region_id, 'unit_id', i.unit_id)), "
-        "%s::text, %s::text, %s::text, %s::integer, %s::timestamptz FROM item i, kept k) "
+        "%s::timestamptz FROM item i, kept k) "
         "SELECT id, source_id, region_id, unit_id FROM item"
     )
-    _one_sql["receipted"] = sql
-    return sql
 
 
 class _CodesInStatement(Places):
@@ -721,10 +718,10 @@ class _Taken(Exception):
     """The receipt's (scope, key) was written first by another request: roll back."""
 
 
-_RECEIPT_SQL = (
-    f'INSERT INTO {IngestReceipt._meta.db_table} (scope, "key", body_sha256, status, response, created_at) '  # noqa: S608
-    "VALUES (%s, %s, %s, %s, %s, %s)"
+_RECEIPT_INSERT = (
+    f'INSERT INTO {IngestReceipt._meta.db_table} (scope, "key", body_sha256, status, response, created_at) '
 )
+_RECEIPT_SQL = _RECEIPT_INSERT + "VALUES (%s, %s, %s, %s, %s, %s)"
 
 
 def _receipt_claim(*, scope: str, key: str, digest: str, status: int, response: Any) -> bool:
