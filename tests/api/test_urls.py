@@ -32,6 +32,16 @@ def test_every_operation_resolves_and_reverses_as_in_the_flat_list():
         )  # fmt: skip
 
 
+def test_each_operation_has_a_url_name_of_its_own():
+    # ninja names a pattern after its function: two modules' functions of one name would
+    # make reverse() reach only one of the two operations.
+    names = [(p.name, p.callback) for p in _flat()]
+    by_name: dict[str, set[object]] = {}
+    for name, view in names:
+        by_name.setdefault(name, set()).add(view)
+    assert [name for name, views in by_name.items() if len(views) > 1] == []
+
+
 def test_patterns_are_grouped_by_first_segment_and_single_segments_stay_in_place():
     nested = grouped(_flat())
     heads = [str(p.pattern) for p in nested]

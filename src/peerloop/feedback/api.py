@@ -479,14 +479,22 @@ def source_update(request: HttpRequest, source_id: int, payload: FeedbackSourceP
     )  # fmt: skip
 
 
-@router.get("/feedback/rules", response=list[FeedbackRuleOut], summary="Routing rules, in the order they run")
+# url_name: recognition's earning rules have operations of the same function names.
+@router.get(
+    "/feedback/rules",
+    response=list[FeedbackRuleOut],
+    summary="Routing rules, in the order they run",
+    url_name="feedback_rules_list",
+)
 @paginate(LimitOffsetPagination)
 def rules_list(request: HttpRequest):  # type: ignore[no-untyped-def]
     permissions.require_run_loop(_actor(request))
     return queries.rule_list()
 
 
-@router.post("/feedback/rules", response={201: FeedbackRuleOut}, summary="Add a routing rule")
+@router.post(
+    "/feedback/rules", response={201: FeedbackRuleOut}, summary="Add a routing rule", url_name="feedback_rule_create"
+)
 def rule_create(request: HttpRequest, payload: FeedbackRuleIn) -> Any:
     return Status(201, services.rule_save(actor=_actor(request), **payload.dict()))
 
