@@ -3,8 +3,9 @@
 A :class:`Rulebook` holds every topic's name and synonyms; :meth:`Rulebook.tag` finds
 them in a text as whole words and gives each topic found a confidence: a topic's own
 name is surer than a synonym, and every further mention adds to it, up to 0.95. A
-classifier's suggestions are merged in by :func:`merge`; an item whose best tag is
-below the triage threshold (or that has none) goes to the triage queue.
+classifier's suggestions are merged in by :func:`merge`, the rules' confidences weighed by
+how well they held beside that classifier on corrections it did not learn from; an item
+whose best tag is below the triage threshold (or that has none) goes to the triage queue.
 """
 
 from collections.abc import Iterable, Mapping, Sequence
@@ -20,6 +21,8 @@ MAX_RULE_CONFIDENCE = 0.95
 TRIAGE_BELOW = 0.5
 SPELLINGS = 10_000
 MERGED = 3  # the most tags an item keeps
+# The rules' weights beside a classifier that rule_weight_fit tries.
+RULE_WEIGHTS = (0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9, 1.0)
 
 
 @dataclass(frozen=True)
@@ -91,9 +94,16 @@ class Rulebook:
         return term
 
 
-def merge(rule_tags: Sequence[Tag], learned: Sequence[Tag], *, limit: int = MERGED) -> list[Tag]:
+def merge(
+    rule_tags: Sequence[Tag], learned: Sequence[Tag], *, limit: int = MERGED, rule_weight: float = 1.0
+) -> list[Tag]:
     """Rule tags and classifier tags together: one tag per topic, the surer one kept
-    (a topic both find gets the higher confidence plus half the other's remainder)."""
+    (a topic both find gets the higher confidence plus half the other's remainder).
+
+    ``rule_weight`` scales the rules' confidences first: how far they held beside the
+    classifier on owners' corrections it did not learn from (:func:`rule_weight_fit`)."""
+    if rule_weight != 1.0:
+        rule_tags = [Tag(t.topic_id, round(t.confidence * rule_weight, 4), t.origin, t.matched) for t in rule_tags]
     by_topic: dict[int, Tag] = {t.topic_id: t for t in rule_tags}
     for tag in learned:
         other = by_topic.get(tag.topic_id)
@@ -105,6 +115,28 @@ def merge(rule_tags: Sequence[Tag], learned: Sequence[Tag], *, limit: int = MERG
         by_topic[tag.topic_id] = Tag(tag.topic_id, round(confidence, 4), high.origin, other.matched or tag.matched)
     ranked = sorted(by_topic.values(), key=lambda t: (-t.confidence, t.topic_id))
     return ranked[:limit]
+
+
+def rule_weight_fit(
+    rule_tags: Sequence[Sequence[Tag]],
+    learned: Sequence[Sequence[Tag]],
+    truth: Sequence[int],
+    *,
+    weights: Sequence[float] = RULE_WEIGHTS,
+) -> float:
+    """The rules' weight under which :func:`merge` puts the true topic first most often,
+    over examples the classifier did not learn from; ties go to the larger weight (the
+    rules' confidences as written are 1)."""
+    best, best_right = 1.0, -1
+    for weight in sorted(weights, reverse=True):
+        right = sum(
+            1
+            for rules, guesses, topic in zip(rule_tags, learned, truth, strict=True)
+            if (merged := merge(rules, guesses, limit=1, rule_weight=weight)) and merged[0].topic_id == topic
+        )
+        if right > best_right:
+            best, best_right = weight, right
+    return best
 
 
 def needs_triage(tags: Sequence[Tag], *, threshold: float = TRIAGE_BELOW) -> bool:

@@ -52,7 +52,8 @@ FALLBACK_NOTE = "fallback queue: no owner resolved"
 
 _cache_lock = threading.Lock()
 _rulebook: tuple[tuple, tagging.Rulebook] | None = None
-_model: tuple[int, learned.TopicClassifier] | None = None
+# The latest model, by its id and time of creation (an id can come back after a rollback).
+_model: tuple[tuple[int, datetime], learned.TopicClassifier] | None = None
 
 
 def rulebook() -> tagging.Rulebook:
@@ -71,13 +72,13 @@ def rulebook() -> tagging.Rulebook:
 
 def current_classifier() -> learned.TopicClassifier | None:
     global _model
-    latest = ClassifierModel.objects.order_by("-created_at", "-id").values_list("id", flat=True).first()
+    latest = ClassifierModel.objects.order_by("-created_at", "-id").values_list("id", "created_at").first()
     if latest is None:
         return None
     current = _model
     if current is not None and current[0] == latest:
         return current[1]
-    blob = ClassifierModel.objects.filter(pk=latest).values_list("blob", flat=True).first()
+    blob = ClassifierModel.objects.filter(pk=latest[0]).values_list("blob", flat=True).first()
     model = learned.loads(bytes(blob)) if blob is not None else None
     if model is None:
         return None
@@ -96,7 +97,7 @@ def tags_for_texts(texts: list[str]) -> list[list[tagging.Tag]]:
     result = []
     for text, predicted in zip(texts, predictions, strict=True):
         guesses = [tagging.Tag(t, round(p, 4), TagOrigin.CLASSIFIER) for t, p in predicted if t in known]
-        result.append(tagging.merge(book.tag(text), guesses))
+        result.append(tagging.merge(book.tag(text), guesses, rule_weight=model.rule_weight))
     return result
 
 
@@ -482,8 +483,9 @@ def owners_left_reassign(*, now: datetime | None = None) -> int:
 
 
 def classifier_train(*, min_examples: int = learned.MIN_EXAMPLES) -> ClassifierModel | None:
-    """Train on the owners' tags (one example per item: its surest owner tag); None when
-    there are too few examples."""
+    """Train on the owners' tags (one example per item: its surest owner tag), with the
+    vocabulary rules' tags of the same texts for the rules' weight beside the model; None
+    when there are too few examples."""
     rows = (
         FeedbackTag.objects.filter(origin=TagOrigin.OWNER)
         .order_by("item_id", "-confidence", "id")
@@ -500,8 +502,9 @@ def classifier_train(*, min_examples: int = learned.MIN_EXAMPLES) -> ClassifierM
         labels.append(topic_id)
     if len(texts) < min_examples:
         return None
+    book = rulebook()
     try:
-        model = learned.train(texts, labels)
+        model = learned.train(texts, labels, rule_tags=[book.tag(text) for text in texts])
     except learned.NotEnoughExamples:
         return None
     return ClassifierModel.objects.create(examples=len(texts), labels=len(model.labels), blob=learned.dumps(model))
