@@ -81,9 +81,9 @@ def test_the_classifier_learns_topics_from_examples():
 
 
 def _misled_examples() -> tuple[list[str], list[int]]:
-    """Delivery complaints that mention pricing three times: the rules tag them Pricing at
+    """Delivery complaints that mention pricing three times, which the rules tag Pricing at
     0.95; owners put one in four of them under Pricing too, so the classifier is less sure
-    than that of Delivery."""
+    of Delivery (about 0.93) than the rules are of Pricing."""
     bills = [f"the invoice for order {i} is wrong" for i in range(60)]
     trucks = [f"pricing, price and discount aside, the truck for order {i} never came" for i in range(60)]
     return bills + trucks, [1] * 60 + [1 if i % 4 == 0 else 2 for i in range(60)]
