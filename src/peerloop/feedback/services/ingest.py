@@ -470,16 +470,14 @@ _ONE_CASTS = (
     "varchar", "text", "double precision", "varchar", "varchar", "varchar", "bigint", "bigint", "timestamptz",
     "timestamptz", "jsonb", "varchar", "boolean", "boolean", "bigint",
 )  # fmt: skip
-_one_sql: dict[str, str] = {}
 
 
+@functools.cache
 def _one_statement(vendor: str) -> str:
     """INSERT of one item that resolves its source and its region's and unit's codes in the
     statement itself and does nothing on a key already stored: one round trip. No row comes
     back when the key exists, the source is missing or inactive, or a code is unknown; the
     caller then takes the checked path, which says which."""
-    if vendor in _one_sql:
-        return _one_sql[vendor]
     region = people_queries.region_list().model._meta.db_table
     unit = people_queries.unit_list().model._meta.db_table
     pg = vendor == "postgresql"
@@ -492,15 +490,13 @@ def _one_statement(vendor: str) -> str:
     marks[7] = f"(SELECT u.id FROM {unit} u WHERE lower(u.code) = {cast('text')})"  # noqa: S608 - our own names
     table = FeedbackItem._meta.db_table
     sources = FeedbackSource._meta.db_table
-    sql = (
+    return (
         f"INSERT INTO {table} ({', '.join(ROW_COLUMNS)}) SELECT s.id, {', '.join(marks)} FROM {sources} s "  # noqa: S608
         f"WHERE (({cast('bigint')} IS NULL AND s.slug = {cast('text')}) OR (s.id = {cast('bigint')} AND s.active)) "
         f"AND ({cast('text')} = '' OR EXISTS (SELECT 1 FROM {region} r WHERE lower(r.code) = {cast('text')})) "
         f"AND ({cast('text')} = '' OR EXISTS (SELECT 1 FROM {unit} u WHERE lower(u.code) = {cast('text')})) "
         "ON CONFLICT (source_id, idempotency_key) DO NOTHING RETURNING id, source_id, region_id, unit_id"
     )
-    _one_sql[vendor] = sql
-    return sql
 
 
 def _one_params(
